@@ -1,0 +1,52 @@
+package bench
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"testing"
+)
+
+// benchDir is where benchmark files are made: a private directory (0700,
+// from os.MkdirTemp) under -benchdir, removed when the run ends.
+var (
+	benchParent = flag.String("benchdir", defaultBenchDir(), "`directory` under which benchmark files are created (default $MMAPBENCH_DIR, else the system temp dir)")
+	benchDir    string
+)
+
+func defaultBenchDir() string {
+	if d := os.Getenv("MMAPBENCH_DIR"); d != "" {
+		return d
+	}
+	return os.TempDir()
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if flag.Lookup("test.bench").Value.String() == "" {
+		os.Exit(m.Run())
+	}
+	os.Exit(runBenchmarks(m))
+}
+
+// runBenchmarks prints the run's configuration and unit lines before any
+// result, so that benchstat files them with every result, then runs m with
+// the private directory in place.
+func runBenchmarks(m *testing.M) int {
+	dir, err := os.MkdirTemp(*benchParent, "mmapbench-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: -benchdir %s: %v\n", *benchParent, err)
+		return 2
+	}
+	defer os.RemoveAll(dir)
+	benchDir = dir
+	if err := WriteConfig(os.Stdout, dir); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		return 1
+	}
+	if err := WriteUnitLines(os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		return 1
+	}
+	return m.Run()
+}

@@ -1,0 +1,74 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"slices"
+)
+
+// Units reported by Counters.Report.
+//
+// benchstat (through golang.org/x/perf/benchunit.Tidy, called by the
+// benchfmt reader) rewrites a numerator token "ns" to "sec" and "MB" to
+// "B", where tokens are split on '-', '*', '/' and white space. The reader
+// keeps the rewritten unit only when the value changes (tidyVal != val in
+// benchfmt's parseBenchmarkLine), so a zero value keeps the original
+// spelling and one metric splits into two rows ("sys-ns/op" and
+// "sys-sec/op"). None of these names has an "ns" or "MB" token, so they are
+// never rewritten, whatever the value. CPU time uses "nsec" rather than
+// "sec": go test prints values below 1 with at most 7 decimals, so
+// sub-microsecond CPU times in seconds would print as 0.0000001.
+const (
+	UnitMinorFaults   = "minflt/op"         // minor page faults
+	UnitMajorFaults   = "majflt/op"         // major page faults (I/O was needed)
+	UnitUserCPU       = "user-nsec/op"      // user CPU time in nanoseconds
+	UnitSysCPU        = "sys-nsec/op"       // system CPU time in nanoseconds
+	UnitCtxSwitches   = "ctxsw/op"          // voluntary + involuntary context switches
+	UnitReadSyscalls  = "read-syscalls/op"  // /proc/self/io syscr
+	UnitWriteSyscalls = "write-syscalls/op" // /proc/self/io syscw
+	UnitReadBytes     = "rchar-B/op"        // /proc/self/io rchar
+	UnitWriteBytes    = "wchar-B/op"        // /proc/self/io wchar
+)
+
+// A UnitInfo describes one custom benchmark unit and which direction is an
+// improvement, for the benchfmt "Unit <unit> better=<dir>" metadata line.
+type UnitInfo struct {
+	Unit   string // as passed to ReportMetric
+	Better string // "lower" or "higher", as benchfmt spells it
+	Desc   string // one line for humans
+}
+
+// units must list every unit Report emits; TestReportUnitsInTable checks it.
+// Every counter is a cost, so lower is better throughout.
+var units = []UnitInfo{
+	{UnitMinorFaults, "lower", "minor page faults per op (page was in memory; mapping it still costs a trap)"},
+	{UnitMajorFaults, "lower", "major page faults per op (the fault waited for I/O)"},
+	{UnitUserCPU, "lower", "user CPU nanoseconds per op, process-wide (getrusage)"},
+	{UnitSysCPU, "lower", "system CPU nanoseconds per op, process-wide (getrusage)"},
+	{UnitCtxSwitches, "lower", "voluntary plus involuntary context switches per op"},
+	{UnitReadSyscalls, "lower", "read-family system calls per op (/proc/self/io syscr)"},
+	{UnitWriteSyscalls, "lower", "write-family system calls per op (/proc/self/io syscw)"},
+	{UnitReadBytes, "lower", "bytes returned by read-family system calls per op (/proc/self/io rchar; mmap access is not counted)"},
+	{UnitWriteBytes, "lower", "bytes passed to write-family system calls per op (/proc/self/io wchar; stores through a mapping are not counted)"},
+}
+
+// Units returns the table of custom units with their directions. The
+// slice is a copy, so callers may modify it.
+func Units() []UnitInfo {
+	return slices.Clone(units)
+}
+
+// WriteUnitLines writes one benchfmt unit metadata line per custom unit,
+// for example "Unit minflt/op better=lower". benchstat has built-in
+// directions only for ns/op, MB/s, B/op and allocs/op; without these lines
+// a tool reading the results cannot tell a regression from an improvement.
+// Write them once, before or among the results (for example from TestMain
+// before m.Run); they apply to the whole file.
+func WriteUnitLines(w io.Writer) error {
+	for _, u := range units {
+		if _, err := fmt.Fprintf(w, "Unit %s better=%s\n", u.Unit, u.Better); err != nil {
+			return fmt.Errorf("bench: writing unit lines: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,13 @@
+module github.com/mmapbench/mmapbench
+
+go 1.26.0
+
+require (
+	github.com/edsrzf/mmap-go v1.2.0
+	golang.org/x/perf v0.0.0-20260908200009-22c9c6c9d4da
+	golang.org/x/sys v0.50.0
+)
+
+require github.com/aclements/go-moremath v0.0.0-20210112150236-f10218a38794 // indirect
+
+tool golang.org/x/perf/cmd/benchstat
