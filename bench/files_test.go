@@ -2,14 +2,70 @@ package bench
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"sync/atomic"
 	"testing"
+
+	"github.com/mmapbench/mmapbench/impl"
 )
 
-// removeFile removes a benchmark's file; the null backend made none.
-func removeFile(b *testing.B, path string) {
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		b.Error(err)
+var fileSeq atomic.Int64
+
+// benchPath returns a path that does not exist yet for a benchmark file, in
+// the run's private directory (or the test's temp dir when the package runs
+// as tests), and removes whatever is there when the benchmark ends.
+func benchPath(tb testing.TB, name string) string {
+	dir := benchDir
+	if dir == "" { // run as tests, not under TestMain's benchmark setup
+		dir = tb.TempDir()
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%s-%d", name, fileSeq.Add(1)))
+	tb.Cleanup(func() {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			tb.Error(err)
+		}
+	})
+	return path
+}
+
+// createFilled makes a new file of size bytes at a benchPath, filled with a
+// non-zero pattern and synced, so that reads cannot be served from
+// fallocated zeros, and returns its path. Open it with any backend.
+func createFilled(tb testing.TB, name string, size int64) string {
+	tb.Helper()
+	path := benchPath(tb, name)
+	s, err := impl.Open("pread", path, impl.Options{Create: true, Size: size})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer s.Close()
+	fill(tb, s)
+	return path
+}
+
+// fill writes a non-zero pattern over all of s and syncs it.
+func fill(tb testing.TB, s impl.Store) {
+	chunk := make([]byte, 1<<20)
+	for i := range chunk {
+		chunk[i] = byte(i*7 + 1)
+	}
+	for off := int64(0); off < s.Size(); off += int64(len(chunk)) {
+		if _, err := s.WriteAt(chunk[:min(int64(len(chunk)), s.Size()-off)], off); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := s.Sync(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// prefault touches every page of a fresh buffer, so that the first passes of
+// a timed loop do not pay the kernel's first-touch faults for it.
+func prefault(buf []byte) {
+	for i := 0; i < len(buf); i += 4096 {
+		buf[i] = 1
 	}
 }

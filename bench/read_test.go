@@ -3,7 +3,6 @@ package bench
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"testing"
 
 	"github.com/mmapbench/mmapbench/impl"
@@ -71,32 +70,20 @@ func readLoop(b *testing.B, s impl.Store, access string, bs int) {
 	after.Sub(before).Report(b, b.N)
 }
 
-// prefault touches every page of a fresh buffer, so that the first passes of
-// a timed loop do not pay the kernel's first-touch faults for it.
-func prefault(buf []byte) {
-	for i := 0; i < len(buf); i += 4096 {
-		buf[i] = 1
-	}
-}
-
 // openWarm creates a file of size bytes filled with non-zero data, opens it
 // with be, and reads it once so that every page is resident; it checks with
 // mincore rather than assuming so.
 func openWarm(b *testing.B, be impl.Backend, size int64) impl.Store {
 	b.Helper()
-	path := filepath.Join(benchDir, be.Name+"-"+FormatSize(size))
-	if benchDir == "" { // run as a test, not under TestMain's benchmark setup
-		path = filepath.Join(b.TempDir(), "data")
+	path := createFilled(b, be.Name, size)
+	s, err := be.Open(path, impl.Options{})
+	if be.Name == "null" {
+		s, err = be.Open(path, impl.Options{Size: size})
 	}
-	s, err := be.Open(path, impl.Options{Create: true, Size: size})
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() {
-		s.Close()
-		removeFile(b, path)
-	})
-	fill(b, s)
+	b.Cleanup(func() { s.Close() })
 	if _, err := io.Copy(io.Discard, io.NewSectionReader(s, 0, size)); err != nil {
 		b.Fatal(err)
 	}
@@ -110,21 +97,4 @@ func openWarm(b *testing.B, be impl.Backend, size int64) impl.Store {
 		}
 	}
 	return s
-}
-
-// fill writes a non-zero pattern, so reads of fallocated zeros cannot be
-// served without touching memory.
-func fill(b *testing.B, s impl.Store) {
-	chunk := make([]byte, 1<<20)
-	for i := range chunk {
-		chunk[i] = byte(i*7 + 1)
-	}
-	for off := int64(0); off < s.Size(); off += int64(len(chunk)) {
-		if _, err := s.WriteAt(chunk[:min(int64(len(chunk)), s.Size()-off)], off); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := s.Sync(); err != nil {
-		b.Fatal(err)
-	}
 }
