@@ -242,3 +242,20 @@ func (d Counters) Report(b interface{ ReportMetric(float64, string) }, n int) {
 	b.ReportMetric(per(d.RChar), UnitReadBytes)
 	b.ReportMetric(per(d.WChar), UnitWriteBytes)
 }
+
+// Add returns the sum of two differences from Sub, for a benchmark that
+// measures in several stretches (pausing around work it must not count).
+func (d Counters) Add(e Counters) Counters {
+	return Counters{
+		MinorFaults: d.MinorFaults + e.MinorFaults,
+		MajorFaults: d.MajorFaults + e.MajorFaults,
+		UserCPU:     d.UserCPU + e.UserCPU,
+		SysCPU:      d.SysCPU + e.SysCPU,
+		VolCtxSw:    d.VolCtxSw + e.VolCtxSw,
+		InvolCtxSw:  d.InvolCtxSw + e.InvolCtxSw,
+		RChar:       d.RChar + e.RChar,
+		WChar:       d.WChar + e.WChar,
+		SyscR:       d.SyscR + e.SyscR,
+		SyscW:       d.SyscW + e.SyscW,
+	}
+}

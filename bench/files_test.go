@@ -15,14 +15,10 @@ import (
 var fileSeq atomic.Int64
 
 // benchPath returns a path that does not exist yet for a benchmark file, in
-// the run's private directory (or the test's temp dir when the package runs
-// as tests), and removes whatever is there when the benchmark ends.
+// the run's private directory, and removes whatever is there when the
+// benchmark ends.
 func benchPath(tb testing.TB, name string) string {
-	dir := benchDir
-	if dir == "" { // run as tests, not under TestMain's benchmark setup
-		dir = tb.TempDir()
-	}
-	path := filepath.Join(dir, fmt.Sprintf("%s-%d", name, fileSeq.Add(1)))
+	path := filepath.Join(benchDir, fmt.Sprintf("%s-%d", name, fileSeq.Add(1)))
 	tb.Cleanup(func() {
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			tb.Error(err)
@@ -36,22 +32,13 @@ func benchPath(tb testing.TB, name string) string {
 // fallocated zeros, and returns its path. Open it with any backend.
 func createFilled(tb testing.TB, name string, size int64) string {
 	tb.Helper()
-	path := benchPath(tb, name)
-	s, err := impl.Open("pread", path, impl.Options{Create: true, Size: size})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer s.Close()
-	fill(tb, s)
-	return path
+	return fillNew(tb, benchPath(tb, name), size)
 }
 
-// fill writes a non-zero pattern over all of s and syncs it.
+// fill writes the non-zero pattern over all of s and syncs it.
 func fill(tb testing.TB, s impl.Store) {
 	chunk := make([]byte, 1<<20)
-	for i := range chunk {
-		chunk[i] = byte(i*7 + 1)
-	}
+	fillPattern(chunk, 0)
 	for off := int64(0); off < s.Size(); off += int64(len(chunk)) {
 		if _, err := s.WriteAt(chunk[:min(int64(len(chunk)), s.Size()-off)], off); err != nil {
 			tb.Fatal(err)

@@ -23,16 +23,13 @@ func defaultBenchDir() string {
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	if flag.Lookup("test.bench").Value.String() == "" {
-		os.Exit(m.Run())
-	}
-	os.Exit(runBenchmarks(m))
+	os.Exit(runMain(m))
 }
 
-// runBenchmarks prints the run's configuration and unit lines before any
-// result, so that benchstat files them with every result, then runs m with
-// the private directory in place.
-func runBenchmarks(m *testing.M) int {
+// runMain makes the private directory, and, when benchmarks run, prints the
+// run's configuration and unit lines before any result, so that benchstat
+// files them with every result.
+func runMain(m *testing.M) int {
 	dir, err := os.MkdirTemp(*benchParent, "mmapbench-")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bench: -benchdir %s: %v\n", *benchParent, err)
@@ -40,6 +37,9 @@ func runBenchmarks(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	benchDir = dir
+	if flag.Lookup("test.bench").Value.String() == "" {
+		return m.Run()
+	}
 	if err := WriteConfig(os.Stdout, dir); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		return 1

@@ -53,6 +53,8 @@ const (
 	CapPopulate
 	// CapDirect: Options.Direct applies.
 	CapDirect
+	// CapView: the stores implement Viewer (zero-copy access).
+	CapView
 )
 
 // A Backend is one Store implementation, known by a short lowercase name that
@@ -103,11 +105,11 @@ func (Backend) namesWith(c Caps) string {
 // backends is the table, in the order rows appear in results: the control
 // first, then the system-call backends, then the mappings.
 var backends = []Backend{
-	{"null", "no I/O: a buffer in memory, the control that measures the harness itself", 0, openNull},
+	{"null", "no I/O: a buffer in memory, the control that measures the harness itself", CapView, openNull},
 	{"osfile", "*os.File ReadAt/WriteAt (pread/pwrite through Go's internal/poll)", CapPersistent, openOSFile},
 	{"pread", "unix.Pread/Pwrite on a raw descriptor; O_DIRECT optional", CapPersistent | CapDirect, openPread},
-	{"mmap", "unix.Mmap of the whole file (MAP_SHARED unless Private)", CapPersistent | CapMapped | CapPopulate, openMmap},
-	{"mmapgo", "github.com/edsrzf/mmap-go mapping of the whole file", CapPersistent | CapMapped, openMmapGo},
+	{"mmap", "unix.Mmap of the whole file (MAP_SHARED unless Private)", CapPersistent | CapMapped | CapPopulate | CapView, openMmap},
+	{"mmapgo", "github.com/edsrzf/mmap-go mapping of the whole file", CapPersistent | CapMapped | CapView, openMmapGo},
 }
 
 // Backends returns every backend, in a fixed order.

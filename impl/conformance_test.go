@@ -269,7 +269,11 @@ func confSectionReader(t *testing.T, be impl.Backend) {
 // confView checks that View aliases what ReadAt and WriteAt see.
 func confView(t *testing.T, be impl.Backend) {
 	s, path := createTestStore(t, be, testStoreSize)
-	if _, ok := s.(impl.Viewer); !ok {
+	_, ok := s.(impl.Viewer)
+	if ok != be.Has(impl.CapView) {
+		t.Fatalf("%s: store implements impl.Viewer = %v, but the table says CapView = %v", be.Name, ok, be.Has(impl.CapView))
+	}
+	if !ok {
 		t.Skipf("%s's store is not an impl.Viewer", be.Name)
 	}
 	size := s.Size()

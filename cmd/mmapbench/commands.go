@@ -107,7 +107,7 @@ func capsString(b impl.Backend) string {
 	for _, c := range []struct {
 		cap  impl.Caps
 		name string
-	}{{impl.CapPersistent, "file"}, {impl.CapMapped, "mapped"}, {impl.CapPopulate, "populate"}, {impl.CapDirect, "direct"}} {
+	}{{impl.CapPersistent, "file"}, {impl.CapMapped, "mapped"}, {impl.CapPopulate, "populate"}, {impl.CapDirect, "direct"}, {impl.CapView, "view"}} {
 		if b.Has(c.cap) {
 			caps = append(caps, c.name)
 		}

@@ -1,0 +1,224 @@
+package bench
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mmapbench/mmapbench/impl"
+)
+
+// The matrix's knobs. Defaults give the quick profile that make bench runs.
+var (
+	profileFlag = flag.String("profile", envOr("MMAPBENCH_PROFILE", "quick"), "benchmark `profile`: quick (a covering subset, minutes) or full (the whole matrix)")
+	sizesFlag   = flag.String("sizes", os.Getenv("MMAPBENCH_SIZES"), "comma-separated file `sizes` overriding the profile's, e.g. 16MiB,1GiB")
+	dropCaches  = flag.Bool("dropcaches", false, "for cache=cold, also write 1 to /proc/sys/vm/drop_caches before each pass (needs root)")
+)
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// rwCase is one row of the read/write matrix. Its name lists every key, in
+// a fixed order, as key=value, so benchstat can pivot on any of them.
+type rwCase struct {
+	backend impl.Backend
+	access  string // "copy": ReadAt/WriteAt with a buffer; "view": in place through impl.Viewer
+	pattern string // "seq", or "rand": every block once per pass, in a fixed pseudo-random order
+	bs      int64
+	cache   string // "warm" or "cold"
+	size    int64
+	advice  string // "none" or an impl.Advice name
+	threads int    // goroutines doing the operations
+	sync    int    // WriteSync: a Sync every sync writes; 0 otherwise
+}
+
+func (c rwCase) name() string {
+	name := fmt.Sprintf("backend=%s/access=%s/pattern=%s/bs=%s/cache=%s/size=%s/advice=%s/threads=%d",
+		c.backend.Name, c.access, c.pattern, FormatSize(c.bs), c.cache, FormatSize(c.size), c.advice, c.threads)
+	if c.sync > 0 {
+		name += fmt.Sprintf("/sync=%d", c.sync)
+	}
+	return name
+}
+
+// profile is one set of axes; cases expands it.
+type profile struct {
+	sizes, blocks    []int64
+	patterns, caches []string
+	advice           []string
+	threads          []int
+	adviceBlocks     []int64 // advice other than none only at these block sizes
+	threadsBlocks    []int64 // threads other than 1 only at these block sizes
+	syncEvery        []int
+	writeBlocks      []int64
+	writeCaches      []string
+	writePatterns    []string
+}
+
+func currentProfile(tb testing.TB) profile {
+	var p profile
+	switch *profileFlag {
+	case "quick":
+		p = profile{
+			sizes: []int64{16 << 20}, blocks: []int64{4 << 10, 1 << 20},
+			patterns: []string{"seq", "rand"}, caches: []string{"warm", "cold"},
+			advice: []string{"none"}, threads: []int{1},
+			syncEvery: []int{64}, writeBlocks: []int64{4 << 10},
+			writeCaches: []string{"warm"}, writePatterns: []string{"seq"},
+		}
+	case "full":
+		p = profile{
+			sizes:    []int64{16 << 20, 1 << 30, 4 << 30},
+			blocks:   []int64{64, 512, 4 << 10, 64 << 10, 1 << 20, 8 << 20},
+			patterns: []string{"seq", "rand"}, caches: []string{"warm", "cold"},
+			advice:       []string{"none", "seq", "rand", "willneed", "populate", "hugepage"},
+			threads:      dedup([]int{1, 2, runtime.GOMAXPROCS(0)}),
+			adviceBlocks: []int64{4 << 10, 1 << 20}, threadsBlocks: []int64{4 << 10, 1 << 20},
+			syncEvery: []int{1, 64}, writeBlocks: []int64{4 << 10, 1 << 20},
+			writeCaches: []string{"warm", "cold"}, writePatterns: []string{"seq", "rand"},
+		}
+	default:
+		tb.Fatalf("bench: -profile %q: want quick or full", *profileFlag)
+	}
+	if *sizesFlag != "" {
+		p.sizes = nil
+		for _, s := range strings.Split(*sizesFlag, ",") {
+			n, err := ParseSize(s)
+			if err != nil || n <= 0 {
+				tb.Fatalf("bench: -sizes %q: %q is not a positive size (%v)", *sizesFlag, s, err)
+			}
+			p.sizes = append(p.sizes, n)
+		}
+	}
+	return p
+}
+
+func dedup(xs []int) []int {
+	slices.Sort(xs)
+	return slices.Compact(xs)
+}
+
+// readCases expands the profile for reads: every backend and access mode,
+// with advice and concurrency varied one at a time against the baseline
+// (advice=none, threads=1), not multiplied together.
+func (p profile) readCases() []rwCase {
+	var cs []rwCase
+	for _, be := range impl.Backends() {
+		for _, access := range []string{"copy", "view"} {
+			for _, pattern := range p.patterns {
+				for _, bs := range p.blocks {
+					for _, cache := range p.caches {
+						for _, size := range p.sizes {
+							if bs > size || !caseApplies(be, access, cache) {
+								continue
+							}
+							base := rwCase{backend: be, access: access, pattern: pattern, bs: bs, cache: cache, size: size, advice: "none", threads: 1}
+							cs = append(cs, base)
+							for _, a := range p.advice[min(1, len(p.advice)):] {
+								if slices.Contains(p.adviceBlocks, bs) && adviceApplies(be, a) {
+									c := base
+									c.advice = a
+									cs = append(cs, c)
+								}
+							}
+							for _, t := range p.threads {
+								if t > 1 && cache == "warm" && slices.Contains(p.threadsBlocks, bs) {
+									c := base
+									c.threads = t
+									cs = append(cs, c)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return cs
+}
+
+// writeCases expands the profile for writes, with and without Sync.
+func (p profile) writeCases(withSync bool) []rwCase {
+	var cs []rwCase
+	syncs := []int{0}
+	if withSync {
+		syncs = p.syncEvery
+	}
+	for _, be := range impl.Backends() {
+		for _, access := range []string{"copy", "view"} {
+			for _, pattern := range p.writePatterns {
+				for _, bs := range p.writeBlocks {
+					for _, cache := range p.writeCaches {
+						for _, size := range p.sizes {
+							for _, n := range syncs {
+								if bs <= size && caseApplies(be, access, cache) {
+									cs = append(cs, rwCase{backend: be, access: access, pattern: pattern, bs: bs, cache: cache, size: size, advice: "none", threads: 1, sync: n})
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return cs
+}
+
+// caseApplies leaves out the cases a backend cannot run: a view without
+// a Viewer, a cold cache without a page cache.
+func caseApplies(be impl.Backend, access, cache string) bool {
+	return (access != "view" || be.Has(impl.CapView)) && (cache != "cold" || be.Has(impl.CapPersistent))
+}
+
+// adviceApplies: populate and hugepage are hints for mappings.
+func adviceApplies(be impl.Backend, a string) bool {
+	if !be.Has(impl.CapPersistent) {
+		return false // null has no kernel to advise
+	}
+	return be.Has(impl.CapMapped) || (a != "populate" && a != "hugepage")
+}
+
+// sharedFiles holds one filled file per size for the whole run: every
+// backend reads the same bytes, and no case pays for making them.
+var sharedFiles struct {
+	sync.Mutex
+	paths map[int64]string
+}
+
+// sharedFile returns the path of the run's filled file of size bytes.
+// Write benchmarks use it too: they write the pattern it already holds.
+func sharedFile(tb testing.TB, size int64) string {
+	sharedFiles.Lock()
+	defer sharedFiles.Unlock()
+	if p, ok := sharedFiles.paths[size]; ok {
+		return p
+	}
+	if sharedFiles.paths == nil {
+		sharedFiles.paths = map[int64]string{}
+	}
+	fmt.Fprintf(os.Stderr, "bench: preparing a %s file in %s\n", FormatSize(size), benchDir)
+	p := fillNew(tb, fmt.Sprintf("%s/shared-%s", benchDir, FormatSize(size)), size)
+	sharedFiles.paths[size] = p
+	return p
+}
+
+// fillNew makes a filled file at path that outlives the benchmark that
+// asked for it; TestMain removes benchDir at the end.
+func fillNew(tb testing.TB, path string, size int64) string {
+	s, err := impl.Open("pread", path, impl.Options{Create: true, Size: size})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer s.Close()
+	fill(tb, s)
+	return path
+}

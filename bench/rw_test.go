@@ -1,0 +1,356 @@
+package bench
+
+import (
+	"io"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/mmapbench/mmapbench/impl"
+)
+
+// BenchmarkRead reads every backend's view of the same file. access=copy
+// reads with ReadAt into a reused buffer; access=view reads the mapping in
+// place. Both consume every byte with Consume, so the difference between
+// them is the copy and nothing else.
+func BenchmarkRead(b *testing.B) {
+	for _, c := range currentProfile(b).readCases() {
+		b.Run(c.name(), func(b *testing.B) { runCase(b, c, opRead) })
+	}
+}
+
+// BenchmarkWrite writes blocks of the pattern the file already holds:
+// WriteAt from a buffer (copy) or a copy into the mapping (view).
+func BenchmarkWrite(b *testing.B) {
+	for _, c := range currentProfile(b).writeCases(false) {
+		b.Run(c.name(), func(b *testing.B) { runCase(b, c, opWrite) })
+	}
+}
+
+// BenchmarkWriteSync is BenchmarkWrite with a Sync (msync or fdatasync)
+// after every sync=N writes: the cost of durability, not of visibility.
+func BenchmarkWriteSync(b *testing.B) {
+	for _, c := range currentProfile(b).writeCases(true) {
+		b.Run(c.name(), func(b *testing.B) { runCase(b, c, opWrite) })
+	}
+}
+
+type op int
+
+const (
+	opRead op = iota
+	opWrite
+)
+
+// runCase prepares the store and its cache state outside the timer, then
+// times c.threads goroutines doing the operations.
+func runCase(b *testing.B, c rwCase, o op) {
+	s, view := openCase(b, c)
+	b.SetBytes(c.bs)
+	b.ReportAllocs()
+	if c.threads > 1 {
+		runParallel(b, s, view, c, o)
+		return
+	}
+	w := newWorker(s, view, c, o, 0)
+	var m meter
+	if c.cache == "cold" {
+		makeCold(b, s)
+	}
+	m.resume(b)
+	for b.Loop() {
+		if w.i == w.blocks { // a pass is over
+			w.i = 0
+			if c.cache == "cold" {
+				m.pause(b)
+				b.StopTimer()
+				makeCold(b, s)
+				b.StartTimer()
+				m.resume(b)
+			}
+			w.passStart(b)
+		}
+		if err := w.step(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	m.pause(b)
+	m.total.Report(b, b.N)
+}
+
+// runParallel splits b.N operations over c.threads goroutines, each with
+// its own buffer and its own share of the file. Only warm cases get here:
+// evicting under concurrent readers would measure the eviction's races.
+func runParallel(b *testing.B, s impl.Store, view impl.Viewer, c rwCase, o op) {
+	workers := make([]*worker, c.threads)
+	for t := range workers {
+		workers[t] = newWorker(s, view, c, o, t)
+	}
+	var m meter
+	var wg sync.WaitGroup
+	errs := make([]error, c.threads)
+	m.resume(b)
+	b.ResetTimer()
+	for t, w := range workers {
+		n := b.N / c.threads
+		if t < b.N%c.threads {
+			n++
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range n {
+				if w.i == w.blocks {
+					w.i = 0
+				}
+				if err := w.step(); err != nil {
+					errs[t] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	m.pause(b)
+	for _, err := range errs {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	m.total.Report(b, b.N)
+}
+
+// worker does one goroutine's operations: block i of a pass of blocks
+// blocks, in sequence or in a fixed pseudo-random order.
+type worker struct {
+	s      impl.Store
+	view   impl.Viewer // nil for access=copy
+	buf    []byte
+	write  bool
+	bs     int64
+	blocks uint64 // blocks per pass: size/bs, a power of two
+	rand   bool
+	first  uint64 // this worker's starting block
+	i      uint64 // operations done in this pass
+	sum    uint64 // checksum of what was read; keeps the reads alive
+	c      rwCase
+	writes int // writes since the last Sync
+}
+
+func newWorker(s impl.Store, view impl.Viewer, c rwCase, o op, t int) *worker {
+	w := &worker{s: s, view: view, write: o == opWrite, bs: c.bs, blocks: uint64(c.size / c.bs), rand: c.pattern == "rand", c: c}
+	w.first = uint64(t) * w.blocks / uint64(c.threads)
+	if w.view == nil || w.write {
+		// A write copies from buf; a copy read copies into it.
+		w.buf = impl.AlignedBuffer(int(c.bs))
+		fillPattern(w.buf, 0)
+		prefault(w.buf)
+	}
+	return w
+}
+
+// block returns the block of the pass's i-th operation. For rand it is a
+// full-period LCG modulo the power-of-two block count: every block once per
+// pass, in an order fixed by the constants (the seed), with no table to
+// allocate or to pollute the cache.
+func (w *worker) block() uint64 {
+	k := (w.first + w.i) & (w.blocks - 1)
+	if w.rand {
+		k = (k*6364136223846793005 + 1442695040888963407) & (w.blocks - 1)
+	}
+	return k
+}
+
+// step does one operation: read or write one block.
+func (w *worker) step() error {
+	off := int64(w.block()) * w.bs
+	w.i++
+	switch {
+	case w.write && w.view != nil:
+		p, err := w.view.View(off, int(w.bs))
+		if err != nil {
+			return err
+		}
+		copy(p, w.buf)
+	case w.write:
+		if _, err := w.s.WriteAt(w.buf, off); err != nil {
+			return err
+		}
+	case w.view != nil:
+		p, err := w.view.View(off, int(w.bs))
+		if err != nil {
+			return err
+		}
+		w.sum += Consume(p)
+		return nil
+	default:
+		if _, err := w.s.ReadAt(w.buf, off); err != nil && err != io.EOF {
+			return err
+		}
+		w.sum += Consume(w.buf)
+		return nil
+	}
+	if w.c.sync > 0 {
+		if w.writes++; w.writes == w.c.sync {
+			w.writes = 0
+			return w.s.Sync()
+		}
+	}
+	return nil
+}
+
+// passStart applies a one-shot hint (willneed, populate) at the start of
+// each pass, inside the timer: its cost is part of reading with it.
+func (w *worker) passStart(b *testing.B) {
+	switch w.c.advice {
+	case "willneed", "populate":
+		advise(b, w.s, w.c.advice)
+	}
+}
+
+// openCase opens the run's shared file of c.size with c.backend, applies
+// lasting advice, and establishes a warm cache (verified with mincore);
+// cold cases are evicted by the caller right before timing.
+func openCase(b *testing.B, c rwCase) (impl.Store, impl.Viewer) {
+	b.Helper()
+	opt := impl.Options{}
+	path := ""
+	if c.backend.Has(impl.CapPersistent) {
+		path = sharedFile(b, c.size)
+	} else {
+		opt.Size = c.size // null has no file to take a size from
+		if c.cache == "cold" {
+			b.Skip("cache=cold does not apply: the null backend has no page cache")
+		}
+	}
+	s, err := c.backend.Open(path, opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	var view impl.Viewer
+	if c.access == "view" {
+		v, ok := s.(impl.Viewer)
+		if !ok {
+			b.Skipf("access=view does not apply: %s has no zero-copy view", c.backend.Name)
+		}
+		view = v
+	}
+	if !c.backend.Has(impl.CapPersistent) {
+		fillPattern(mustView(b, view, s), 0)
+		return s, view
+	}
+	switch c.advice {
+	case "none", "willneed", "populate":
+	default:
+		advise(b, s, c.advice)
+	}
+	if c.cache == "warm" {
+		makeWarm(b, s)
+	}
+	return s, view
+}
+
+// mustView returns the null store's whole buffer, to fill it.
+func mustView(b *testing.B, view impl.Viewer, s impl.Store) []byte {
+	p, err := impl.View(s, 0, int(s.Size()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// advise applies a hint; a hint the kernel refuses fails the case with
+// the kernel's reason rather than reporting a run without it. hugepage on
+// a file mapping depends on the kernel's file THP support: such a refusal
+// is reported and the case skipped, so the run goes on.
+func advise(b *testing.B, s impl.Store, name string) {
+	a, err := impl.ParseAdvice(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	adv, ok := s.(impl.Advisor)
+	if !ok {
+		b.Skipf("advice=%s does not apply: %v takes no advice", name, s)
+	}
+	if err := adv.Advise(a); err != nil {
+		if a == impl.AdviceHugePage {
+			b.Skipf("advice=hugepage unsupported here: %v", err)
+		}
+		b.Fatal(err)
+	}
+}
+
+// makeWarm reads the whole store and checks every page is resident.
+func makeWarm(b *testing.B, s impl.Store) {
+	if _, err := io.Copy(io.Discard, io.NewSectionReader(s, 0, s.Size())); err != nil {
+		b.Fatal(err)
+	}
+	ev, ok := s.(impl.Evicter)
+	if !ok {
+		return
+	}
+	pages, total, err := ev.Resident()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if pages != total {
+		b.Fatalf("cache=warm: only %d of %d pages of %v are resident after reading it all (is memory short?)", pages, total, s)
+	}
+}
+
+// coldSlack is the share of pages that may stay resident in a cold start:
+// the kernel keeps pages under writeback or mapped elsewhere.
+const coldSlack = 0.01
+
+// makeCold evicts the store's file and checks with mincore that (almost)
+// nothing is resident; a run whose cold state cannot be established fails.
+func makeCold(b *testing.B, s impl.Store) {
+	ev, ok := s.(impl.Evicter)
+	if !ok {
+		b.Fatalf("cache=cold: %v cannot evict its pages", s)
+	}
+	if err := ev.Evict(); err != nil {
+		b.Fatal(err)
+	}
+	if *dropCaches {
+		if err := os.WriteFile("/proc/sys/vm/drop_caches", []byte("1"), 0); err != nil {
+			b.Fatalf("cache=cold with -dropcaches: %v (root is needed)", err)
+		}
+	}
+	pages, total, err := ev.Resident()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if float64(pages) > coldSlack*float64(total) {
+		b.Fatalf("cache=cold: %d of %d pages of %v still resident after eviction", pages, total, s)
+	}
+}
+
+// fillPattern writes the non-zero pattern that fill uses, from offset off.
+func fillPattern(p []byte, off int64) {
+	for i := range p {
+		p[i] = byte((off+int64(i))%(1<<20)*7 + 1)
+	}
+}
+
+// meter accumulates OS counters over the timed stretches of a benchmark,
+// leaving out work done with the timer stopped (eviction).
+type meter struct {
+	total, start Counters
+}
+
+func (m *meter) resume(b *testing.B) {
+	if err := ReadCounters(&m.start); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func (m *meter) pause(b *testing.B) {
+	var now Counters
+	if err := ReadCounters(&now); err != nil {
+		b.Fatal(err)
+	}
+	m.total = m.total.Add(now.Sub(m.start))
+}
