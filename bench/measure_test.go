@@ -1,0 +1,135 @@
+package bench
+
+import (
+	"flag"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/mmapbench/mmapbench/impl"
+)
+
+// These tests check the measurement code itself: that the labels the
+// benchmarks print are true.
+
+// benchOnce runs one case of the matrix as a benchmark of n iterations and
+// returns its result.
+func benchOnce(t *testing.T, c rwCase, o op, n int) testing.BenchmarkResult {
+	t.Helper()
+	bt := flag.Lookup("test.benchtime")
+	old := bt.Value.String()
+	if err := bt.Value.Set(strconv.Itoa(n) + "x"); err != nil {
+		t.Fatal(err)
+	}
+	defer bt.Value.Set(old)
+	var failed bool
+	r := testing.Benchmark(func(b *testing.B) {
+		defer func() { failed = b.Failed() }()
+		runCase(b, c, o)
+	})
+	if failed || r.N == 0 {
+		t.Fatalf("benchmark %s failed or was skipped", c.name())
+	}
+	return r
+}
+
+func mustBackend(t *testing.T, name string) impl.Backend {
+	be, err := impl.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return be
+}
+
+// TestColdReadsFault: a cold mmap read has to wait for the disk at least
+// once (majflt > 0); the same read warm never does.
+func TestColdReadsFault(t *testing.T) {
+	const size = 4 << 20
+	mmap := mustBackend(t, "mmap")
+	base := rwCase{backend: mmap, access: "view", pattern: "seq", bs: 4 << 10, size: size, advice: "none", threads: 1}
+	n := 2 * size / (4 << 10) // two passes, so the cold case evicts again in the loop
+
+	cold := base
+	cold.cache = "cold"
+	if r := benchOnce(t, cold, opRead, n); r.Extra[UnitMajorFaults] <= 0 {
+		t.Errorf("cache=cold: %s = %v, want > 0", UnitMajorFaults, r.Extra[UnitMajorFaults])
+	}
+	warm := base
+	warm.cache = "warm"
+	if r := benchOnce(t, warm, opRead, n); r.Extra[UnitMajorFaults] != 0 || r.Extra[UnitMinorFaults] > 0.01 {
+		t.Errorf("cache=warm: %s = %v and %s = %v, want 0 and about 0", UnitMajorFaults, r.Extra[UnitMajorFaults], UnitMinorFaults, r.Extra[UnitMinorFaults])
+	}
+}
+
+// TestMakeCold: every backend with a page cache starts a cold case with
+// (almost) nothing resident, even right after a full read.
+func TestMakeCold(t *testing.T) {
+	path := sharedFile(t, 4<<20)
+	for _, be := range impl.Backends() {
+		if !be.Has(impl.CapPersistent) {
+			continue
+		}
+		t.Run(be.Name, func(t *testing.T) {
+			s, err := be.Open(path, impl.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			testing.Benchmark(func(b *testing.B) { makeWarm(b, s) })
+			ev := s.(impl.Evicter)
+			if pages, total, _ := ev.Resident(); pages != total {
+				t.Fatalf("after makeWarm: %d of %d pages resident", pages, total)
+			}
+			testing.Benchmark(func(b *testing.B) { makeCold(b, s) })
+			pages, total, err := ev.Resident()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if float64(pages) > coldSlack*float64(total) {
+				t.Errorf("after makeCold: %d of %d pages resident, want at most %.0f%%", pages, total, 100*coldSlack)
+			}
+		})
+	}
+}
+
+// TestCaseNames: every case name parses, with benchfmt, into the keys in
+// the documented order, and no two cases share a name.
+func TestCaseNames(t *testing.T) {
+	wantKeys := []string{"backend", "access", "pattern", "bs", "cache", "size", "advice", "threads"}
+	for _, prof := range []string{"quick", "full"} {
+		old := *profileFlag
+		*profileFlag = prof
+		p := currentProfile(t)
+		*profileFlag = old
+		seen := map[string]bool{}
+		cases := append(p.readCases(), p.writeCases(true)...)
+		if len(cases) == 0 {
+			t.Fatalf("profile %s has no cases", prof)
+		}
+		for _, c := range cases {
+			full := "BenchmarkRead/" + c.name() + "-2"
+			if seen[full] {
+				t.Errorf("profile %s: duplicate case %s", prof, full)
+			}
+			seen[full] = true
+			base, parts := benchfmt.Name(full).Parts()
+			if string(base) != "BenchmarkRead" {
+				t.Fatalf("Parts(%q) base = %q, want BenchmarkRead", full, base)
+			}
+			keys := wantKeys
+			if c.sync > 0 {
+				keys = append(keys[:len(keys):len(keys)], "sync")
+			}
+			if len(parts) != len(keys)+1 { // the last part is -GOMAXPROCS
+				t.Fatalf("Parts(%q) = %d parts %q, want %d keys and -2", full, len(parts), parts, len(keys))
+			}
+			for i, k := range keys {
+				if got := string(parts[i]); !strings.HasPrefix(got, "/"+k+"=") {
+					t.Errorf("Parts(%q)[%d] = %q, want /%s=...", full, i, got, k)
+				}
+			}
+		}
+	}
+}
