@@ -22,6 +22,7 @@ type command struct {
 // commands lists the subcommands in the order help shows them.
 var commands = []command{
 	{"backends", "list the storage backends and what each supports", runBackends},
+	{"cv", "check the noise of benchmark results: coefficient of variation per benchmark", runCV},
 }
 
 func commandNames() string {

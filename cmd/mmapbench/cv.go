@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+// runCV reports the coefficient of variation of one unit per benchmark
+// across the samples of one or more result files: the noise check of the
+// quick profile (make noise).
+func runCV(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("cv", "[-max 3%] [-unit B/s] FILE...", stderr)
+	maxFlag := fs.String("max", "3%", "fail when a benchmark's coefficient of variation exceeds this `percentage`")
+	unit := fs.String("unit", "B/s", "the `unit` to check, as benchfmt tidies it (MB/s becomes B/s, ns/op sec/op)")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	limit, err := parsePercent(*maxFlag)
+	if err != nil {
+		fprintf(stderr, "mmapbench cv: -max %q: %v\n", *maxFlag, err)
+		return exitUsage
+	}
+	if fs.NArg() == 0 {
+		fprintf(stderr, "mmapbench cv: no result files: want one or more files in Go benchmark format\n")
+		return exitUsage
+	}
+	samples := map[string][]float64{}
+	var order []string
+	for _, path := range fs.Args() {
+		f, err := os.Open(path)
+		if err != nil {
+			fprintf(stderr, "mmapbench cv: %v\n", err)
+			return exitUsage
+		}
+		r := benchfmt.NewReader(f, path)
+		for r.Scan() {
+			res, ok := r.Result().(*benchfmt.Result)
+			if !ok {
+				continue // unit lines, syntax errors reported below
+			}
+			if v, ok := res.Value(*unit); ok {
+				name := string(res.Name.Full())
+				if _, seen := samples[name]; !seen {
+					order = append(order, name)
+				}
+				samples[name] = append(samples[name], v)
+			}
+		}
+		f.Close()
+		if err := r.Err(); err != nil {
+			fprintf(stderr, "mmapbench cv: %s: %v\n", path, err)
+			return exitUsage
+		}
+	}
+	if len(order) == 0 {
+		fprintf(stderr, "mmapbench cv: no benchmark in %s reports unit %q\n", strings.Join(fs.Args(), ", "), *unit)
+		return exitUsage
+	}
+	sort.Strings(order)
+	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "benchmark\tn\tmean %s\tcv\t\n", *unit)
+	worst, over := 0.0, 0
+	for _, name := range order {
+		xs := samples[name]
+		mean, cv := meanCV(xs)
+		mark := ""
+		if cv > limit {
+			mark, over = "  > max", over+1
+		}
+		worst = math.Max(worst, cv)
+		fmt.Fprintf(tw, "%s\t%d\t%.4g\t%.1f%%%s\t\n", name, len(xs), mean, 100*cv, mark)
+	}
+	tw.Flush()
+	fprintf(stdout, "%d of %d benchmarks over %.1f%%; worst %.1f%%\n", over, len(order), 100*limit, 100*worst)
+	if over > 0 {
+		return exitFail
+	}
+	return exitOK
+}
+
+// meanCV returns the mean and the coefficient of variation (sample standard
+// deviation over mean) of xs.
+func meanCV(xs []float64) (mean, cv float64) {
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	if len(xs) < 2 || mean == 0 {
+		return mean, 0
+	}
+	var ss float64
+	for _, x := range xs {
+		ss += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(ss/float64(len(xs)-1)) / mean
+}
+
+// parsePercent parses "3%" or "0.03".
+func parsePercent(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("want a non-negative percentage such as 3%%")
+	}
+	if strings.HasSuffix(s, "%") {
+		v /= 100
+	}
+	return v, nil
+}
