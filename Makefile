@@ -3,12 +3,10 @@
 #   make test    vet, the race-enabled tests, and every benchmark once
 GO ?= go
 
-# Knobs for make bench; see scripts/bench.sh for all of them.
-COUNT ?= 5
-BENCH ?= .
-BENCHTIME ?= 0.2s
+# make bench's knobs are scripts/bench.sh's environment variables:
+# make bench COUNT=10 BENCHTIME=0.5s SIZES=16MiB,1GiB MMAPBENCH_DIR=/mnt/nvme
 
-.PHONY: all test vet race benchonce bench clean
+.PHONY: all test vet race benchonce bench bench-full noise clean
 all: test
 
 test: vet race benchonce
@@ -23,8 +21,20 @@ race:
 benchonce:
 	$(GO) test -run '^$$' -bench . -benchtime=1x ./...
 
+# The quick profile: every backend, copy and view, warm and cold, seq and
+# rand, 4KiB and 1MiB, one-shot open+read; under 3 minutes on 2 cores.
 bench:
-	COUNT=$(COUNT) BENCH='$(BENCH)' BENCHTIME=$(BENCHTIME) GO=$(GO) scripts/bench.sh
+	GO=$(GO) scripts/bench.sh
+
+# The whole matrix; see the README for its duration.
+bench-full:
+	GO=$(GO) PROFILE=full COUNT=$${COUNT:-5} BENCHTIME=$${BENCHTIME:-0.5s} scripts/bench.sh
+
+# The noise check: the quick profile's throughput, -count=10, each benchmark's
+# coefficient of variation at most 3%. Run it on an idle machine.
+noise:
+	GO=$(GO) COUNT=10 OUT=$${OUT:-results/noise-$$(hostname -s).txt} scripts/bench.sh >/dev/null
+	$(GO) run ./cmd/mmapbench cv -max 3% $${OUT:-results/noise-$$(hostname -s).txt}
 
 clean:
 	$(GO) clean -testcache

@@ -18,7 +18,19 @@ var (
 	profileFlag = flag.String("profile", envOr("MMAPBENCH_PROFILE", "quick"), "benchmark `profile`: quick (a covering subset, minutes) or full (the whole matrix)")
 	sizesFlag   = flag.String("sizes", os.Getenv("MMAPBENCH_SIZES"), "comma-separated file `sizes` overriding the profile's, e.g. 16MiB,1GiB")
 	dropCaches  = flag.Bool("dropcaches", false, "for cache=cold, also write 1 to /proc/sys/vm/drop_caches before each pass (needs root)")
+	progress    = flag.Bool("progress", false, "print each case's name and position on stderr as it starts (stdout keeps only results)")
 )
+
+// runCases runs each case as a sub-benchmark, telling stderr where the run
+// is when -progress is set.
+func runCases(b *testing.B, cases []rwCase, o op) {
+	for i, c := range cases {
+		if *progress {
+			fmt.Fprintf(os.Stderr, "bench: %s [%d/%d] %s\n", b.Name(), i+1, len(cases), c.name())
+		}
+		b.Run(c.name(), func(b *testing.B) { runCase(b, c, o) })
+	}
+}
 
 func envOr(key, def string) string {
 	if v := os.Getenv(key); v != "" {
