@@ -28,6 +28,8 @@ const (
 	UnitWriteSyscalls = "write-syscalls/op" // /proc/self/io syscw
 	UnitReadBytes     = "rchar-B/op"        // /proc/self/io rchar
 	UnitWriteBytes    = "wchar-B/op"        // /proc/self/io wchar
+	UnitNsecPerPage   = "nsec/page"         // BenchmarkFault: wall time per page of the mapping
+	UnitMinfltPerPage = "minflt/page"       // BenchmarkFault: minor faults per page (1/16: 64KiB fault-around)
 )
 
 // A UnitInfo describes one custom benchmark unit and which direction is an
@@ -50,6 +52,8 @@ var units = []UnitInfo{
 	{UnitWriteSyscalls, "lower", "write-family system calls per op (/proc/self/io syscw)"},
 	{UnitReadBytes, "lower", "bytes returned by read-family system calls per op (/proc/self/io rchar; mmap access is not counted)"},
 	{UnitWriteBytes, "lower", "bytes passed to write-family system calls per op (/proc/self/io wchar; stores through a mapping are not counted)"},
+	{UnitNsecPerPage, "lower", "nanoseconds per page to map, populate, touch and unmap a mapping (BenchmarkFault)"},
+	{UnitMinfltPerPage, "lower", "minor faults per page touched (BenchmarkFault): fault-around shows as 1/16"},
 }
 
 // Units returns the table of custom units with their directions. The
