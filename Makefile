@@ -6,7 +6,7 @@ GO ?= go
 # make bench's knobs are scripts/bench.sh's environment variables:
 # make bench COUNT=10 BENCHTIME=0.5s SIZES=16MiB,1GiB MMAPBENCH_DIR=/mnt/nvme
 
-.PHONY: all test vet race benchonce bench bench-full noise clean
+.PHONY: all test vet race benchonce bench bench-full bench-ipc noise clean
 all: test
 
 test: vet race benchonce
@@ -26,6 +26,11 @@ benchonce:
 bench:
 	GO=$(GO) scripts/bench.sh
 
+# The IPC driver alone: real monitor and changer processes, every backend
+# and wait strategy (make bench runs its quick subset).
+bench-ipc:
+	$(GO) run ./cmd/mmapbench ipc -count $${COUNT:-5} > $${OUT:-results/$$(date -u +%Y-%m-%d)-$$(hostname -s)-ipc-full.txt}
+
 # The whole matrix; see the README for its duration.
 bench-full:
 	GO=$(GO) PROFILE=full COUNT=$${COUNT:-5} BENCHTIME=$${BENCHTIME:-0.5s} scripts/bench.sh
@@ -33,7 +38,7 @@ bench-full:
 # The noise check: the quick profile's throughput, -count=10, each benchmark's
 # coefficient of variation at most 3%. Run it on an idle machine.
 noise:
-	GO=$(GO) COUNT=10 OUT=$${OUT:-results/noise-$$(hostname -s).txt} scripts/bench.sh >/dev/null
+	GO=$(GO) COUNT=10 IPC=0 OUT=$${OUT:-results/noise-$$(hostname -s).txt} scripts/bench.sh >/dev/null
 	$(GO) run ./cmd/mmapbench cv -max 3% $${OUT:-results/noise-$$(hostname -s).txt}
 
 clean:

@@ -11,7 +11,9 @@
 #   BENCHTIME=0.1s   -benchtime per sample
 #   MMAPBENCH_DIR=   directory for the benchmark files (default: the system temp dir)
 #   SIZES=           file sizes overriding the profile's, e.g. 16MiB,1GiB
-#   OUT=             results file (default results/<date>-<host>[-full].txt)
+#   OUT=             results file (default results/<date>-<host>[-full].txt);
+#                    the IPC run goes beside it, in <OUT without .txt>-ipc.txt
+#   IPC=1            0 skips the quick IPC run (mmapbench ipc -quick)
 #   GO=go
 set -euo pipefail
 
@@ -30,6 +32,7 @@ trap 'rm -rf "$bin"' EXIT
 
 echo "mmapbench: building the benchmark binary" >&2
 "$GO" test -c -o "$bin/bench.test" ./bench
+"$GO" build -o "$bin/mmapbench" ./cmd/mmapbench
 
 args=(-test.run '^$' -test.bench "$BENCH" -test.count "$COUNT" -test.benchtime "$BENCHTIME"
 	-test.benchmem -profile "$PROFILE" -progress)
@@ -59,3 +62,12 @@ awk '/^Benchmark/ { print $1, $2, $3, $4, $5, $6; next } { print }' "$OUT" >"$bi
 # pread is the baseline: the question is what mmap buys over read system calls.
 "$GO" tool benchstat -filter '.name:(Read OR Write OR WriteSync OR OpenRead)' \
 	-col '/backend@(pread osfile mmap mmapgo null)' -row .name,/access,/pattern,/bs,/cache,/size "$bin/summary.txt"
+
+if [ "${IPC:-1}" != 0 ]; then
+	ipcout="${OUT%.txt}-ipc.txt"
+	echo >&2
+	echo "mmapbench: the quick IPC run (mmapbench ipc -quick -count $COUNT); results in $ipcout" >&2
+	ipcargs=(ipc -quick -count "$COUNT")
+	[ -n "${MMAPBENCH_DIR:-}" ] && ipcargs+=(-dir "$MMAPBENCH_DIR")
+	"$bin/mmapbench" "${ipcargs[@]}" >"$ipcout"
+fi

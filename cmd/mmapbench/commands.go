@@ -22,6 +22,9 @@ type command struct {
 // commands lists the subcommands in the order help shows them.
 var commands = []command{
 	{"backends", "list the storage backends and what each supports", runBackends},
+	{"ipc", "measure how fast a store in shared memory reaches another process", runIPC},
+	{"monitor", "the article's monitor: print the shared {pid, counter} record when it changes", runMonitor},
+	{"changer", "the article's changer: set the record's pid and increment its counter", runChanger},
 	{"cv", "check the noise of benchmark results: coefficient of variation per benchmark", runCV},
 }
 

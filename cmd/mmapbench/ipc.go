@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mmapbench/mmapbench/bench"
+	"github.com/mmapbench/mmapbench/ipc"
+	"golang.org/x/perf/benchfmt"
+)
+
+// Default round trips per wait strategy: enough for a stable p99.9 without
+// making the slow (blocking) strategies take long.
+var (
+	defaultSamples = map[ipc.Wait]int{ipc.WaitSpin: 200000, ipc.WaitSpinFutex: 20000, ipc.WaitFutex: 5000, ipc.WaitPoll: 2000}
+	quickSamples   = map[ipc.Wait]int{ipc.WaitSpin: 100000, ipc.WaitSpinFutex: 5000, ipc.WaitFutex: 2000, ipc.WaitPoll: 500}
+)
+
+// autoInt is an int flag whose default is "auto".
+type autoInt struct {
+	n   int
+	set bool
+}
+
+func (a *autoInt) String() string {
+	if !a.set {
+		return "auto"
+	}
+	return strconv.Itoa(a.n)
+}
+
+func (a *autoInt) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("want a whole number or auto")
+	}
+	a.n, a.set = n, true
+	return nil
+}
+
+func runIPC(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("ipc", "[flags]", stderr)
+	mode := fs.String("mode", "latency", "what to measure: `latency` (ping-pong), count (counter integrity), durable (store, SIGKILL, check)")
+	backends := fs.String("backend", "all", "comma-separated `backends`: all, or some of "+strings.Join(ipc.BackendNames(), ", "))
+	waits := fs.String("wait", "spin,futex,spinfutex,poll", "comma-separated wait `strategies`: "+strings.Join(ipc.WaitNames(), ", "))
+	quick := fs.Bool("quick", false, "the quick run for make bench: every backend with spin and futex, fewer samples (overrides -backend and -wait)")
+	var samples, warmup autoInt
+	fs.Var(&samples, "samples", "round trips recorded per row (`n`); auto: 200000 spin, 20000 spinfutex, 5000 futex, 2000 poll (quarter to half with -quick)")
+	fs.Var(&warmup, "warmup", "round trips before the recorded ones, discarded (`n`); auto: a tenth of -samples")
+	poll := fs.Duration("poll", 100*time.Microsecond, "sleep between loads for wait=poll (`interval`); 0 means sched_yield; the article's monitor uses 1s")
+	spins := fs.Int("spins", ipc.DefaultSpins, "loads before the futex for wait=spinfutex (`n`)")
+	wb := fs.Duration("writeback", 0, "if positive, a third party calls fdatasync on the shared object every `interval` during each row")
+	count := fs.Int("count", 1, "run the whole set `n` times, interleaved, for benchstat")
+	timeout := fs.Duration("timeout", time.Minute, "kill the children of a row that takes longer than `duration`")
+	dir := fs.String("dir", defaultDir(), "`directory` for the private directory holding record files (default $MMAPBENCH_DIR, else the system temp dir)")
+	changers := fs.Int("changers", 2, "mode count: concurrent changer processes (`n`)")
+	increments := fs.Int("increments", 200000, "mode count: increments per changer (`n`)")
+	counter := fs.String("counter", "atomic", "mode count: how to increment: "+strings.Join(ipc.CountModes, ", "))
+	verbose := fs.Bool("v", false, "log the children's pids and CPUs on stderr")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fprintf(stderr, "mmapbench ipc: unexpected argument %q: the command takes only flags\n", fs.Arg(0))
+		return exitUsage
+	}
+	if *count <= 0 {
+		fprintf(stderr, "mmapbench ipc: -count %d: want at least 1\n", *count)
+		return exitUsage
+	}
+	var logw io.Writer
+	if *verbose {
+		logw = stderr
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	switch *mode {
+	case "latency":
+	case "count":
+		if *backends == "all" {
+			*backends = "mmap"
+		}
+		return runCount(ctx, stdout, stderr, ipc.CountConfig{
+			Backend: *backends, Mode: *counter, Changers: *changers, Increments: *increments,
+			Dir: *dir, Timeout: *timeout, Log: logw,
+		})
+	case "durable":
+		if *backends == "all" {
+			*backends = "mmap"
+		}
+		return runDurable(ctx, stdout, stderr, ipc.DurabilityConfig{Backend: *backends, Dir: *dir, Timeout: *timeout, Log: logw})
+	default:
+		fprintf(stderr, "mmapbench ipc: unknown -mode %q: want latency, count or durable\n", *mode)
+		return exitUsage
+	}
+
+	if *quick {
+		*backends, *waits = "all", "spin,futex"
+	}
+	if samples.set && samples.n <= 0 {
+		fprintf(stderr, "mmapbench ipc: -samples %d: want at least one round trip\n", samples.n)
+		return exitUsage
+	}
+	cfgs, err := ipcConfigs(*backends, *waits, func(w ipc.Wait) ipc.Config {
+		c := ipc.Config{Wait: w, Poll: *poll, Spins: *spins, Writeback: *wb, Dir: *dir, Timeout: *timeout, Log: logw}
+		c.Samples = samples.n
+		if !samples.set {
+			c.Samples = defaultSamples[w]
+			if *quick {
+				c.Samples = quickSamples[w]
+			}
+		}
+		c.Warmup = max(c.Samples/10, 10)
+		if warmup.set {
+			c.Warmup = warmup.n
+		}
+		return c
+	})
+	if err != nil {
+		fprintf(stderr, "mmapbench %v\n", err)
+		return exitUsage
+	}
+
+	bw := benchfmt.NewWriter(stdout)
+	if err := ipc.WriteUnits(bw); err != nil {
+		fprintf(stderr, "mmapbench ipc: %v\n", err)
+		return exitFail
+	}
+	config := ipcFileConfig(*dir)
+	var results []ipc.Result
+	total := len(cfgs) * *count
+	start := time.Now()
+	for i := range total {
+		c := cfgs[i%len(cfgs)]
+		res, err := ipc.Run(ctx, c)
+		if err != nil {
+			if ctx.Err() != nil {
+				fprintf(stderr, "mmapbench ipc: interrupted during %s; its children were killed and its files removed\n", c.Name())
+			} else {
+				fprintf(stderr, "mmapbench %v\n", err)
+			}
+			return exitFail
+		}
+		if err := bw.Write(res.Benchfmt(config)); err != nil {
+			fprintf(stderr, "mmapbench ipc: writing results: %v\n", err)
+			return exitFail
+		}
+		results = append(results, res)
+		fprintf(stderr, "ipc: %s %*d/%d %-42s p50 %.1f ns\n", progressBar(i+1, total, 20), len(strconv.Itoa(total)), i+1, total, c.Name(), res.Summary.P50)
+	}
+	fprintf(stderr, "ipc: %d rows in %.1fs; one-way latencies (round trip / 2):\n\n", total, time.Since(start).Seconds())
+	if err := ipc.WriteTable(stderr, results); err != nil {
+		return exitFail
+	}
+	return exitOK
+}
+
+// ipcConfigs expands the backend and wait lists into one configuration per
+// pair. A pair that cannot work (futex on a system-call backend) is skipped
+// when the lists name more than one pair, and an error otherwise; any other
+// invalid configuration is an error, before anything runs.
+func ipcConfigs(backends, waits string, base func(ipc.Wait) ipc.Config) ([]ipc.Config, error) {
+	var bnames []string
+	if backends == "all" {
+		bnames = ipc.BackendNames()
+	} else {
+		bnames = strings.Split(backends, ",")
+	}
+	var ws []ipc.Wait
+	for _, name := range strings.Split(waits, ",") {
+		w, err := ipc.ParseWait(strings.TrimSpace(name))
+		if err != nil {
+			return nil, err
+		}
+		ws = append(ws, w)
+	}
+	var cfgs []ipc.Config
+	for _, bn := range bnames {
+		b, err := ipc.LookupBackend(strings.TrimSpace(bn))
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range ws {
+			c := base(w)
+			c.Backend = b.Name
+			if w.Futex() && !b.Mapped && len(bnames)*len(ws) > 1 {
+				continue
+			}
+			if err := c.Validate(); err != nil {
+				return nil, err
+			}
+			cfgs = append(cfgs, c)
+		}
+	}
+	if len(cfgs) == 0 {
+		return nil, fmt.Errorf("no backend in %q can use the wait strategies %q", backends, waits)
+	}
+	return cfgs, nil
+}
+
+// ipcFileConfig is the machine description of package bench, plus the
+// CPUs the sides are pinned to.
+func ipcFileConfig(dir string) []benchfmt.Config {
+	var cfg []benchfmt.Config
+	for _, l := range bench.Config(dir) {
+		cfg = append(cfg, benchfmt.Config{Key: l.Key, Value: []byte(l.Value), File: true})
+	}
+	cpus, err := ipc.CPUs()
+	v := "unknown"
+	if err == nil {
+		v = strings.Trim(strings.Join(strings.Fields(fmt.Sprint(cpus)), ","), "[]")
+	}
+	return append(cfg, benchfmt.Config{Key: "ipc-cpus", Value: []byte(v), File: true})
+}
+
+func progressBar(done, total, width int) string {
+	n := done * width / total
+	return "[" + strings.Repeat("#", n) + strings.Repeat(".", width-n) + "]"
+}
+
+func defaultDir() string {
+	if d := os.Getenv("MMAPBENCH_DIR"); d != "" {
+		return d
+	}
+	return os.TempDir()
+}
+
+func runCount(ctx context.Context, stdout, stderr io.Writer, cfg ipc.CountConfig) int {
+	res, err := ipc.RunCount(ctx, cfg)
+	if err != nil {
+		fprintf(stderr, "mmapbench %v\n", err)
+		if errors.Is(err, ipc.ErrUsage) {
+			return exitUsage
+		}
+		return exitFail
+	}
+	fprintf(stdout, "count backend=%s counter=%s: %d changers x %d increments = %d; final counter %d; lost %d (%.2f%%) in %.2fs\n",
+		cfg.Backend, cfg.Mode, cfg.Changers, cfg.Increments, res.Want, res.Final, res.Lost(), 100*float64(res.Lost())/float64(res.Want), res.Elapsed.Seconds())
+	if res.Lost() != 0 && cfg.Mode != ipc.CountNaive {
+		fprintf(stderr, "mmapbench ipc: counter mode %s lost %d increments: it must lose none\n", cfg.Mode, res.Lost())
+		return exitFail
+	}
+	return exitOK
+}
+
+func runDurable(ctx context.Context, stdout, stderr io.Writer, cfg ipc.DurabilityConfig) int {
+	res, err := ipc.RunDurability(ctx, cfg)
+	if err != nil {
+		fprintf(stderr, "mmapbench %v\n", err)
+		if errors.Is(err, ipc.ErrUsage) {
+			return exitUsage
+		}
+		return exitFail
+	}
+	check := func(got uint64) string {
+		if got == res.Value {
+			return "ok"
+		}
+		return "WRONG"
+	}
+	fprintf(stdout, "durable backend=%s: the changer stored counter %d and died of SIGKILL (no close, munmap or msync)\n", cfg.Backend, res.Value)
+	fprintf(stdout, "  monitor, file mapped throughout, read %d: %s\n", res.Monitor, check(res.Monitor))
+	fprintf(stdout, "  fresh process, started after the kill, read %d: %s (the page cache holds it)\n", res.Fresh, check(res.Fresh))
+	if res.DirectErr != nil {
+		fprintf(stdout, "  fdatasync took %v; O_DIRECT read not possible here: %v\n", res.SyncTime, res.DirectErr)
+	} else {
+		fprintf(stdout, "  fdatasync took %v; O_DIRECT read from the device after it: %d: %s\n", res.SyncTime.Round(time.Microsecond), res.OnDisk, check(res.OnDisk))
+	}
+	if res.Monitor != res.Value || res.Fresh != res.Value || (res.DirectErr == nil && res.OnDisk != res.Value) {
+		return exitFail
+	}
+	return exitOK
+}
+
+// flag.Value check.
+var _ flag.Value = (*autoInt)(nil)

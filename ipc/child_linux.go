@@ -1,0 +1,133 @@
+package ipc
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ChildEnv is the environment variable that makes a process a child of the
+// driver. Its value is the child's configuration, in JSON. This package's
+// init function checks it, so that any binary linking the package can be
+// re-executed as a child: mmapbench itself, or a test binary.
+const ChildEnv = "MMAPBENCH_IPC_CHILD"
+
+// A childConfig is everything a child needs; the driver sends it in ChildEnv.
+type childConfig struct {
+	Role    string // "monitor", "changer", "counter", "storekill", "watch"
+	Backend string
+	Attach  attach
+	CPU     int // -1: not pinned
+
+	Wait    Wait
+	Poll    time.Duration
+	Spins   int
+	Warmup  int
+	Samples int
+
+	Increments int    // counter: increments to make
+	Mode       string // counter: CountNaive, CountAtomic or CountFlock
+	Value      uint64 // storekill, watch: the value stored and awaited
+}
+
+// A childResult is what a child prints on its last line of output.
+type childResult struct {
+	Summary Summary `json:",omitzero"`
+	Rounds  int
+	Usage   usage
+	Value   uint64 `json:",omitempty"`
+}
+
+func init() {
+	spec, ok := os.LookupEnv(ChildEnv)
+	if !ok {
+		return
+	}
+	os.Unsetenv(ChildEnv)
+	if err := childMain(spec); err != nil {
+		fmt.Fprintf(os.Stderr, "%v\n", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// childMain attaches to the record, says "ready", waits for "go" on stdin,
+// plays its role and prints its result as one JSON line.
+func childMain(spec string) error {
+	var cfg childConfig
+	if err := json.Unmarshal([]byte(spec), &cfg); err != nil {
+		return fmt.Errorf("ipc child: bad %s: %w", ChildEnv, err)
+	}
+	label := fmt.Sprintf("ipc %s (pid %d)", cfg.Role, os.Getpid())
+	if cfg.CPU >= 0 {
+		// The thread stays pinned until the process exits.
+		if _, err := pinThread(cfg.CPU); err != nil {
+			return fmt.Errorf("%s: %w", label, err)
+		}
+	}
+	b, err := LookupBackend(cfg.Backend)
+	if err != nil || b.open == nil {
+		return fmt.Errorf("%s: backend %q cannot be attached to", label, cfg.Backend)
+	}
+	r, err := b.open(cfg.Attach)
+	if err != nil {
+		return fmt.Errorf("%s: %w", label, err)
+	}
+	defer r.Close()
+
+	var res childResult
+	var play func() error
+	switch cfg.Role {
+	case "monitor", "changer":
+		w, err := newWaiter(r, cfg.Wait, cfg.Poll, cfg.Spins)
+		if err != nil {
+			return fmt.Errorf("%s: %w", label, err)
+		}
+		if cfg.Role == "monitor" {
+			play = func() (err error) { res.Rounds, err = monitor(w); return err }
+		} else {
+			rec := NewRecorder(cfg.Samples)
+			play = func() error {
+				err := changer(w, rec, cfg.Warmup, cfg.Samples)
+				res.Rounds, res.Summary = cfg.Warmup+cfg.Samples, rec.Summary()
+				return err
+			}
+		}
+		// Fault the page in for writing now, not in the first round trip:
+		// both sides store the zero that is already there.
+		r.store32(offWaiters, 0)
+	case "counter":
+		play = func() (err error) { res.Value, err = count(r, cfg.Mode, cfg.Increments); return err }
+	case "storekill":
+		play = func() error { return storeAndDie(r, cfg.Value) }
+	case "watch":
+		play = func() (err error) { res.Value, err = watch(r, cfg.Value); return err }
+	default:
+		return fmt.Errorf("%s: unknown role", label)
+	}
+
+	out := bufio.NewWriter(os.Stdout)
+	fmt.Fprintln(out, "ready")
+	if err := out.Flush(); err != nil {
+		return fmt.Errorf("%s: %w", label, err)
+	}
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil || line != "go\n" {
+		return fmt.Errorf("%s: the driver went away before saying go (%q, %v)", label, line, err)
+	}
+	before := readUsage(unix.RUSAGE_SELF)
+	if err := play(); err != nil {
+		return fmt.Errorf("%s: %w", label, err)
+	}
+	res.Usage = readUsage(unix.RUSAGE_SELF).sub(before)
+	enc, _ := json.Marshal(res)
+	fmt.Fprintf(out, "%s\n", enc)
+	if err := out.Flush(); err != nil {
+		return fmt.Errorf("%s: %w", label, err)
+	}
+	return nil
+}

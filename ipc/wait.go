@@ -1,0 +1,130 @@
+package ipc
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A Wait is how one side waits for the other's store to the ping-pong word.
+type Wait int
+
+// The strategies, by their names on the command line and in results.
+const (
+	WaitSpin      Wait = iota // "spin": atomic loads in a loop, one CPU busy per side
+	WaitPoll                  // "poll": a load, then a sleep of the poll interval (the article's sleep(1))
+	WaitFutex                 // "futex": FUTEX_WAIT on the word; the other side calls FUTEX_WAKE after its store
+	WaitSpinFutex             // "spinfutex": spin a bounded number of loads, then FUTEX_WAIT
+)
+
+var waitNames = [...]string{"spin", "poll", "futex", "spinfutex"}
+
+func (w Wait) String() string {
+	if w < 0 || int(w) >= len(waitNames) {
+		return fmt.Sprintf("Wait(%d)", int(w))
+	}
+	return waitNames[w]
+}
+
+// WaitNames returns the strategies' names.
+func WaitNames() []string { return append([]string(nil), waitNames[:]...) }
+
+// ParseWait returns the strategy called s.
+func ParseWait(s string) (Wait, error) {
+	for i, n := range waitNames {
+		if s == n {
+			return Wait(i), nil
+		}
+	}
+	return 0, fmt.Errorf("ipc: unknown wait strategy %q: want one of %s", s, strings.Join(waitNames[:], ", "))
+}
+
+// Spins reports whether the strategy keeps a CPU busy while it waits, so
+// that two waiters on one CPU would measure the scheduler.
+func (w Wait) Spins() bool { return w == WaitSpin }
+
+// Futex reports whether the strategy sleeps on the futex, which needs the
+// word in shared memory.
+func (w Wait) Futex() bool { return w == WaitFutex || w == WaitSpinFutex }
+
+// futexTimeout bounds every FUTEX_WAIT, so that a lost wake-up or a dead
+// peer costs a re-check, never a hang.
+const futexTimeout = 100 * time.Millisecond
+
+// A waiter waits for, and posts, new values of the ping-pong word.
+type waiter struct {
+	r       *Region
+	kind    Wait
+	poll    time.Duration // WaitPoll: the sleep between loads; 0 means sched_yield
+	spins   int           // WaitSpinFutex: loads before sleeping
+	seq     *uint32       // the futex word (mapped regions only)
+	waiters *uint32       // sleepers on seq, so that a post without sleepers costs no system call
+}
+
+func newWaiter(r *Region, kind Wait, poll time.Duration, spins int) (*waiter, error) {
+	w := &waiter{r: r, kind: kind, poll: poll, spins: spins}
+	if kind.Futex() {
+		if !r.Mapped() {
+			return nil, fmt.Errorf("ipc: %s: wait strategy %s needs the word in shared memory; system-call backends can use spin or poll", r, kind)
+		}
+		w.seq, w.waiters = r.word32(offSeq), r.word32(offWaiters)
+	}
+	return w, nil
+}
+
+// post stores v and wakes the other side if it sleeps. The store and the
+// load of waiters are both sequentially consistent, and so are the
+// sleeper's increment of waiters and the kernel's check of the word: either
+// this side sees the sleeper, or the sleeper's FUTEX_WAIT sees v and
+// returns at once.
+func (w *waiter) post(v uint32) {
+	w.r.store32(offSeq, v)
+	if w.kind.Futex() && atomic.LoadUint32(w.waiters) != 0 {
+		futexWakeOne(w.seq)
+	}
+}
+
+// waitChange waits until the word differs from old and returns its value.
+func (w *waiter) waitChange(old uint32) uint32 {
+	switch w.kind {
+	case WaitSpin:
+		for {
+			if v := w.r.load32(offSeq); v != old {
+				return v
+			}
+		}
+	case WaitPoll:
+		for {
+			if v := w.r.load32(offSeq); v != old {
+				return v
+			}
+			if w.poll > 0 {
+				// nanosleep itself, as the article's sleep(1) is, not
+				// time.Sleep: the Go timer adds the scheduler's wake-up
+				// to the interval (about 0.5 ms for 100 µs here).
+				ts := unix.NsecToTimespec(int64(w.poll))
+				unix.Nanosleep(&ts, nil)
+			} else {
+				unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
+			}
+		}
+	case WaitSpinFutex:
+		for range w.spins {
+			if v := atomic.LoadUint32(w.seq); v != old {
+				return v
+			}
+		}
+	}
+	// WaitFutex, and WaitSpinFutex after its spins.
+	for {
+		if v := atomic.LoadUint32(w.seq); v != old {
+			return v
+		}
+		atomic.AddUint32(w.waiters, 1)
+		futexWaitTimeout(w.seq, old, futexTimeout)
+		atomic.AddUint32(w.waiters, ^uint32(0))
+	}
+}
