@@ -82,6 +82,8 @@ func (b Backend) check(opt Options) error {
 	switch {
 	case opt.Size < 0 || (opt.Create && opt.Size == 0):
 		return fmt.Errorf("impl: %s: size %d: want a positive number of bytes", b.Name, opt.Size)
+	case opt.Create && opt.ReadOnly:
+		return fmt.Errorf("impl: %s: Create with ReadOnly would make a store of zeros that can never be written; create it writable, then reopen it read-only", b.Name)
 	case opt.Private && !b.Has(CapMapped):
 		return fmt.Errorf("impl: %s: Private (MAP_PRIVATE) needs a mapped backend (%s)", b.Name, b.namesWith(CapMapped))
 	case opt.Populate && !b.Has(CapPopulate):

@@ -16,9 +16,6 @@ import (
 // flags (O_DIRECT). On error nothing is left open, and a file this call
 // created is removed again.
 func openFile(backend, path string, opt Options, extra int) (fd int, size int64, err error) {
-	if opt.Create && opt.ReadOnly {
-		return -1, 0, fmt.Errorf("impl: %s: Create with ReadOnly would make a file of zeros that can never be written; create it writable, then reopen it read-only", backend)
-	}
 	flags := unix.O_RDWR | unix.O_CLOEXEC | extra
 	if opt.ReadOnly {
 		flags = unix.O_RDONLY | unix.O_CLOEXEC | extra
