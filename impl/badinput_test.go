@@ -460,7 +460,7 @@ func TestCreateExisting(t *testing.T) {
 }
 
 func TestCreateReadOnly(t *testing.T) {
-	for _, be := range backendsWith(impl.CapPersistent) {
+	for _, be := range impl.Backends() {
 		path := filepath.Join(t.TempDir(), "store")
 		opt := impl.Options{Create: true, ReadOnly: true, Size: testStoreSize}
 		s, err := be.Open(path, opt)
