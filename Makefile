@@ -6,7 +6,7 @@ GO ?= go
 # make bench's knobs are scripts/bench.sh's environment variables:
 # make bench COUNT=10 BENCHTIME=0.5s SIZES=16MiB,1GiB MMAPBENCH_DIR=/mnt/nvme
 
-.PHONY: all test vet race benchonce bench bench-full bench-ipc noise clean
+.PHONY: all test vet race benchonce bench bench-full bench-ipc noise crosscheck clean
 all: test
 
 test: vet race benchonce
@@ -40,6 +40,12 @@ bench-full:
 noise:
 	GO=$(GO) COUNT=10 IPC=0 OUT=$${OUT:-results/noise-$$(hostname -s).txt} scripts/bench.sh >/dev/null
 	$(GO) run ./cmd/mmapbench cv -max 3% $${OUT:-results/noise-$$(hostname -s).txt}
+
+# fio against the harness on the same warm sequential workloads (the fidelity
+# table in the README); installs fio with apt if it is missing.
+# Knobs: SIZE=16MiB ROUNDS=5 FIO_RUNTIME=2 BENCHTIME=1s
+crosscheck:
+	GO=$(GO) scripts/fio-crosscheck.sh
 
 clean:
 	$(GO) clean -testcache

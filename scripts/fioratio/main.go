@@ -1,0 +1,306 @@
+// Command fioratio prints the fidelity table of scripts/fio-crosscheck.sh:
+// the harness's figures (Go benchmark format) against fio's (JSON) on the
+// same workloads, each ratio with its target and PASS or FAIL.
+//
+// Usage:
+//
+//	go run ./scripts/fioratio -fio DIR -bench FILE -size 16MiB
+//
+// DIR holds fio's JSON outputs named <job>-<round>.json, with job one of
+// psync-4k, psync-1m and mmap-4k. FILE holds the output of every harness
+// round: BenchmarkRead, BenchmarkHarnessOverhead and BenchmarkConsumeHot.
+// Each figure is the median over rounds (fio) or over result lines
+// (harness). The table goes to stdout. Exit status: 0 when every check
+// passes, 1 when one fails, 2 when the inputs are missing or malformed.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+func main() {
+	fioDir := flag.String("fio", "", "`directory` of fio JSON outputs, <job>-<round>.json")
+	benchFile := flag.String("bench", "", "`file` of harness results in Go benchmark format")
+	size := flag.String("size", "16MiB", "the size= key of the BenchmarkRead rows to compare")
+	flag.Parse()
+	if *fioDir == "" || *benchFile == "" || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "usage: fioratio -fio DIR -bench FILE [-size 16MiB]")
+		os.Exit(2)
+	}
+	fio, err := readFio(*fioDir)
+	if err == nil {
+		var h harness
+		if h, err = readHarness(*benchFile); err == nil {
+			var rows []row
+			if rows, err = checks(fio, h, *size); err == nil {
+				if failed := printTable(os.Stdout, rows); failed {
+					os.Exit(1)
+				}
+				return
+			}
+		}
+	}
+	fmt.Fprintf(os.Stderr, "fioratio: %v\n", err)
+	os.Exit(2)
+}
+
+// fioJob is the part of fio's --output-format=json that the table needs.
+type fioJob struct {
+	Jobs []struct {
+		Error int `json:"error"`
+		Read  struct {
+			IOPS     float64 `json:"iops"`
+			BWBytes  float64 `json:"bw_bytes"`
+			TotalIOs int64   `json:"total_ios"`
+		} `json:"read"`
+	} `json:"jobs"`
+}
+
+// fioResults maps a job name to its samples, one per round.
+type fioResults map[string][]fioSample
+
+type fioSample struct{ iops, bw float64 }
+
+func readFio(dir string) (fioResults, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	res := fioResults{}
+	for _, p := range paths {
+		job, _, ok := strings.Cut(strings.TrimSuffix(filepath.Base(p), ".json"), "-r")
+		if !ok {
+			return nil, fmt.Errorf("%s: want a name <job>-r<round>.json", p)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		// fio may print notes before the JSON object even with --output.
+		if i := strings.IndexByte(string(data), '{'); i > 0 {
+			data = data[i:]
+		}
+		var j fioJob
+		if err := json.Unmarshal(data, &j); err != nil {
+			return nil, fmt.Errorf("%s: %v", p, err)
+		}
+		if len(j.Jobs) != 1 || j.Jobs[0].Error != 0 || j.Jobs[0].Read.TotalIOs == 0 {
+			return nil, fmt.Errorf("%s: want one job that read without error", p)
+		}
+		r := j.Jobs[0].Read
+		res[job] = append(res[job], fioSample{iops: r.IOPS, bw: r.BWBytes})
+	}
+	return res, nil
+}
+
+// harness maps a benchmark's name without its -GOMAXPROCS suffix to its
+// ns/op samples.
+type harness map[string][]float64
+
+func readHarness(path string) (harness, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h := harness{}
+	r := benchfmt.NewReader(f, path)
+	for r.Scan() {
+		switch rec := r.Result(); rec := rec.(type) {
+		case *benchfmt.SyntaxError:
+			return nil, rec
+		case *benchfmt.Result:
+			base, parts := rec.Name.Parts()
+			name := "Benchmark" + string(base)
+			for _, p := range parts {
+				if !strings.HasPrefix(string(p), "-") {
+					name += string(p)
+				}
+			}
+			if ns, ok := rec.Value("sec/op"); ok {
+				h[name] = append(h[name], ns*1e9)
+			}
+		}
+	}
+	return h, r.Err()
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// spread is (max-min)/median in percent: how far apart the rounds were.
+func spread(xs []float64) float64 {
+	return 100 * (slices.Max(xs) - slices.Min(xs)) / median(xs)
+}
+
+// row is one line of the table.
+type row struct {
+	check      string
+	harness    string // the harness's figure, with its unit and spread
+	reference  string // what it is compared with
+	ratio      float64
+	target     string
+	pass       bool
+	note       string
+	noConsume  float64 // ratio with Consume's cost taken out; 0 when not applicable
+	isOverhead bool    // ratio column holds ns/op, not a ratio
+}
+
+func checks(fio fioResults, h harness, size string) ([]row, error) {
+	var missing []string
+	get := func(name string) []float64 {
+		v := h[name]
+		if len(v) == 0 {
+			missing = append(missing, name)
+			return []float64{0}
+		}
+		return v
+	}
+	getFio := func(job string) []fioSample {
+		v := fio[job]
+		if len(v) == 0 {
+			missing = append(missing, "fio job "+job)
+			return []fioSample{{}}
+		}
+		return v
+	}
+	read := func(backend, access, bs string) string {
+		return fmt.Sprintf("BenchmarkRead/backend=%s/access=%s/pattern=seq/bs=%s/cache=warm/size=%s/advice=none/threads=1", backend, access, bs, size)
+	}
+	overhead := func(access, loop string) string {
+		return fmt.Sprintf("BenchmarkHarnessOverhead/backend=null/access=%s/pattern=seq/bs=64B/cache=warm/size=16MiB/advice=none/threads=1/loop=%s", access, loop)
+	}
+	fioIOPS := func(job string) []float64 {
+		var xs []float64
+		for _, s := range getFio(job) {
+			xs = append(xs, s.iops)
+		}
+		return xs
+	}
+	fioBW := func(job string) []float64 {
+		var xs []float64
+		for _, s := range getFio(job) {
+			xs = append(xs, s.bw)
+		}
+		return xs
+	}
+
+	preadSmall, preadLarge := get(read("pread", "copy", "4KiB")), get(read("pread", "copy", "1MiB"))
+	mmapCopy := get(read("mmap", "copy", "4KiB"))
+	mmapView4, nullView4 := get(read("mmap", "view", "4KiB")), get(read("null", "view", "4KiB"))
+	mmapView1M, nullView1M := get(read("mmap", "view", "1MiB")), get(read("null", "view", "1MiB"))
+	consume4, consume1M := get("BenchmarkConsumeHot/bs=4KiB"), get("BenchmarkConsumeHot/bs=1MiB")
+	ohCopy, ohCopyBare := get(overhead("copy", "matrix")), get(overhead("copy", "bare"))
+	ohView, ohViewBare := get(overhead("view", "matrix")), get(overhead("view", "bare"))
+	psync4, psync1M, mmap4 := fioIOPS("psync-4k"), fioBW("psync-1m"), fioIOPS("mmap-4k")
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("no results for:\n\t%s", strings.Join(missing, "\n\t"))
+	}
+
+	const mib = 1 << 20
+	var rows []row
+	// An operations-per-second check: harness ops/s over fio's.
+	iops := func(check string, ns, consume, ref []float64, refName string, target float64) {
+		got := 1e9 / median(ns)
+		r := row{
+			check:     check,
+			harness:   fmt.Sprintf("%.0f IOPS (%.0f ns/op, ±%.0f%%)", got, median(ns), spread(ns)/2),
+			reference: fmt.Sprintf("%s %.0f IOPS (±%.0f%%)", refName, median(ref), spread(ref)/2),
+			ratio:     got / median(ref),
+			target:    fmt.Sprintf(">= %.2f", target),
+		}
+		r.pass = r.ratio >= target
+		r.noConsume = 1e9 / (median(ns) - median(consume)) / median(ref)
+		rows = append(rows, r)
+	}
+	// A bandwidth check: harness bytes/s over the reference's.
+	bw := func(check string, bs float64, ns, consume []float64, ref float64, refSpread float64, refName string, target float64) {
+		got := bs * 1e9 / median(ns)
+		r := row{
+			check:     check,
+			harness:   fmt.Sprintf("%.0f MiB/s (%.0f ns/op, ±%.0f%%)", got/mib, median(ns), spread(ns)/2),
+			reference: fmt.Sprintf("%s %.0f MiB/s (±%.0f%%)", refName, ref/mib, refSpread/2),
+			ratio:     got / ref,
+			target:    fmt.Sprintf(">= %.2f", target),
+		}
+		r.pass = r.ratio >= target
+		if consume != nil {
+			r.noConsume = bs * 1e9 / (median(ns) - median(consume)) / ref
+		}
+		rows = append(rows, r)
+	}
+	iops("pread copy 4KiB vs fio psync 4k", preadSmall, consume4, psync4, "fio psync", 0.90)
+	bw("pread copy 1MiB vs fio psync 1m", mib, preadLarge, consume1M, median(psync1M), spread(psync1M), "fio psync", 0.95)
+	iops("mmap copy 4KiB vs fio mmap 4k", mmapCopy, consume4, mmap4, "fio mmap", 0.95)
+	bw("mmap view 4KiB vs null view 4KiB", 4<<10, mmapView4, nil, 4<<10*1e9/median(nullView4), spread(nullView4), "null view", 0.80)
+	bw("mmap view 1MiB vs null view 1MiB", mib, mmapView1M, nil, mib*1e9/median(nullView1M), spread(nullView1M), "null view", 0.80)
+	over := func(check string, matrix, bare []float64) {
+		d := median(matrix) - median(bare)
+		rows = append(rows, row{
+			check:      check,
+			harness:    fmt.Sprintf("%.1f ns/op (±%.0f%%)", median(matrix), spread(matrix)/2),
+			reference:  fmt.Sprintf("bare loop %.1f ns/op (±%.0f%%)", median(bare), spread(bare)/2),
+			ratio:      d,
+			target:     "<= 5 ns/op",
+			pass:       d <= 5,
+			isOverhead: true,
+		})
+	}
+	over("null copy 64B: harness overhead", ohCopy, ohCopyBare)
+	over("null view 64B: harness overhead", ohView, ohViewBare)
+	return rows, nil
+}
+
+// printTable writes the table as aligned text and reports whether a check
+// failed.
+func printTable(w io.Writer, rows []row) (failed bool) {
+	cells := [][]string{{"check", "harness (median)", "reference (median)", "ratio", "target", "result", "ratio w/o Consume (est.)"}}
+	for _, r := range rows {
+		ratio := fmt.Sprintf("%.2f", r.ratio)
+		if r.isOverhead {
+			ratio = fmt.Sprintf("%+.1f ns/op", r.ratio)
+		}
+		verdict := "PASS"
+		if !r.pass {
+			verdict, failed = "FAIL", true
+		}
+		nc := "-"
+		if r.noConsume > 0 {
+			nc = fmt.Sprintf("%.2f", r.noConsume)
+		}
+		cells = append(cells, []string{r.check, r.harness, r.reference, ratio, r.target, verdict, nc})
+	}
+	width := make([]int, len(cells[0]))
+	for _, c := range cells {
+		for i, s := range c {
+			width[i] = max(width[i], len(s))
+		}
+	}
+	for _, c := range cells {
+		var b strings.Builder
+		for i, s := range c {
+			if i > 0 {
+				b.WriteString(" | ")
+			}
+			fmt.Fprintf(&b, "%-*s", width[i], s)
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+	return failed
+}
