@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/mmapbench/mmapbench/impl"
@@ -28,6 +27,25 @@ func BenchmarkHarnessOverhead(b *testing.B) {
 		c := rwCase{backend: null, access: access, pattern: "seq", bs: 64, cache: "warm", size: 16 << 20, advice: "none", threads: 1}
 		b.Run(c.name()+"/loop=matrix", func(b *testing.B) { runCase(b, c, opRead) })
 		b.Run(c.name()+"/loop=bare", func(b *testing.B) { bareLoop(b, c) })
+	}
+}
+
+// BenchmarkNoConsume runs matrix rows with the Consume step left out: the
+// harness's I/O path alone, as fio's psync and mmap engines measure theirs
+// (they never look at the bytes they read). The cross-check compares these
+// with fio; the matrix rows, which do consume, are shown beside them.
+func BenchmarkNoConsume(b *testing.B) {
+	for _, name := range []string{"pread", "mmap"} {
+		be, err := impl.Lookup(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, bs := range []int64{4 << 10, 1 << 20} {
+			for _, size := range currentProfile(b).sizes {
+				c := rwCase{backend: be, access: "copy", pattern: "seq", bs: bs, cache: "warm", size: size, advice: "none", threads: 1, noConsume: true}
+				b.Run(c.name()+"/consume=none", func(b *testing.B) { runCase(b, c, opRead) })
+			}
+		}
 	}
 }
 
@@ -60,30 +78,8 @@ func bareLoop(b *testing.B, c rwCase) {
 			off = (off + c.bs) & mask
 		}
 	}
-	consumeSink = sum
+	bareSink = sum
 }
 
-// consumeSink keeps BenchmarkConsumeHot's checksums alive.
-var consumeSink uint64
-
-// BenchmarkConsumeHot times Consume alone over a reused, page-aligned buffer
-// of bs bytes, which stays in cache from one call to the next: what
-// access=copy rows pay on top of the copy itself (their buffer was just
-// written by the kernel or by memmove). fio reads into a buffer and never
-// looks at the bytes, so the cross-check subtracts this figure to estimate
-// how far the harness is from fio with the consume step set aside.
-func BenchmarkConsumeHot(b *testing.B) {
-	for _, bs := range []int{4 << 10, 1 << 20} {
-		b.Run(fmt.Sprintf("bs=%s", FormatSize(int64(bs))), func(b *testing.B) {
-			buf := impl.AlignedBuffer(bs)
-			fillPattern(buf, 0)
-			b.SetBytes(int64(bs))
-			b.ReportAllocs()
-			var sum uint64
-			for b.Loop() {
-				sum += Consume(buf)
-			}
-			consumeSink = sum
-		})
-	}
-}
+// bareSink keeps bareLoop's checksums alive.
+var bareSink uint64

@@ -38,7 +38,7 @@ func createFilled(tb testing.TB, name string, size int64) string {
 // fill writes the non-zero pattern over all of s and syncs it.
 func fill(tb testing.TB, s impl.Store) {
 	chunk := make([]byte, 1<<20)
-	fillPattern(chunk, 0)
+	fillPattern(chunk)
 	for off := int64(0); off < s.Size(); off += int64(len(chunk)) {
 		if _, err := s.WriteAt(chunk[:min(int64(len(chunk)), s.Size()-off)], off); err != nil {
 			tb.Fatal(err)

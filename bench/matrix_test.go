@@ -51,6 +51,11 @@ type rwCase struct {
 	advice  string // "none" or an impl.Advice name
 	threads int    // goroutines doing the operations
 	sync    int    // WriteSync: a Sync every sync writes; 0 otherwise
+
+	// noConsume skips Consume after a read, for BenchmarkNoConsume only:
+	// fio never looks at the bytes it reads, and the cross-check compares
+	// like with like. It is not a key of the matrix, whose reads all consume.
+	noConsume bool
 }
 
 func (c rwCase) name() string {
