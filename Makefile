@@ -33,7 +33,7 @@ bench-ipc:
 
 # The whole matrix; see the README for its duration.
 bench-full:
-	GO=$(GO) PROFILE=full COUNT=$${COUNT:-5} BENCHTIME=$${BENCHTIME:-0.5s} scripts/bench.sh
+	GO=$(GO) PROFILE=full COUNT=$${COUNT:-5} scripts/bench.sh
 
 # The noise check: the quick profile's throughput, -count=10, each benchmark's
 # coefficient of variation at most 3%. Run it on an idle machine.
