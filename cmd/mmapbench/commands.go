@@ -71,14 +71,23 @@ func parseFlags(fs *flag.FlagSet, args []string) int {
 	return -1
 }
 
-func runBackends(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("backends", "", stderr)
+// parseFlagsOnly is parseFlags for a command that takes flags and no
+// arguments: a stray argument is a usage error, not silently ignored.
+func parseFlagsOnly(fs *flag.FlagSet, args []string, stderr io.Writer) int {
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
 	if fs.NArg() > 0 {
-		fprintf(stderr, "mmapbench backends: unexpected argument %q: the command takes no arguments\n", fs.Arg(0))
+		fprintf(stderr, "%s: unexpected argument %q: the command takes only flags\n", fs.Name(), fs.Arg(0))
 		return exitUsage
+	}
+	return -1
+}
+
+func runBackends(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("backends", "", stderr)
+	if code := parseFlagsOnly(fs, args, stderr); code >= 0 {
+		return code
 	}
 	// The optional interfaces are a property of the stores, not the table:
 	// open a one-page store of each backend to ask.

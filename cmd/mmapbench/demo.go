@@ -27,12 +27,8 @@ func runMonitor(args []string, stdout, stderr io.Writer) int {
 	interval := flags.Duration("interval", time.Second, "how often to compare the record with the last copy (`duration`)")
 	backend := flags.String("backend", "mmap", "how to read the record: "+demoBackends)
 	create := flags.Bool("create", false, "create -file if it does not exist")
-	if code := parseFlags(flags, args); code >= 0 {
+	if code := parseFlagsOnly(flags, args, stderr); code >= 0 {
 		return code
-	}
-	if flags.NArg() > 0 {
-		fprintf(stderr, "mmapbench monitor: unexpected argument %q: the command takes only flags\n", flags.Arg(0))
-		return exitUsage
 	}
 	if *interval <= 0 {
 		fprintf(stderr, "mmapbench monitor: -interval %v: want a positive duration\n", *interval)
@@ -103,12 +99,8 @@ func runChanger(args []string, stdout, stderr io.Writer) int {
 	backend := flags.String("backend", "mmap", "how to write the record: "+demoBackends)
 	naive := flags.Bool("naive", false, "increment as the article does, load then store, so that concurrent changers can lose updates")
 	create := flags.Bool("create", false, "create -file if it does not exist")
-	if code := parseFlags(flags, args); code >= 0 {
+	if code := parseFlagsOnly(flags, args, stderr); code >= 0 {
 		return code
-	}
-	if flags.NArg() > 0 {
-		fprintf(stderr, "mmapbench changer: unexpected argument %q: the command takes only flags\n", flags.Arg(0))
-		return exitUsage
 	}
 	if *file == "" {
 		fprintf(stderr, "mmapbench changer: -file is required: pass the path the monitor printed\n")

@@ -66,12 +66,8 @@ func runIPC(args []string, stdout, stderr io.Writer) int {
 	increments := fs.Int("increments", 200000, "mode count: increments per changer (`n`)")
 	counter := fs.String("counter", "atomic", "mode count: how to increment: "+strings.Join(ipc.CountModes, ", "))
 	verbose := fs.Bool("v", false, "log the children's pids and CPUs on stderr")
-	if code := parseFlags(fs, args); code >= 0 {
+	if code := parseFlagsOnly(fs, args, stderr); code >= 0 {
 		return code
-	}
-	if fs.NArg() > 0 {
-		fprintf(stderr, "mmapbench ipc: unexpected argument %q: the command takes only flags\n", fs.Arg(0))
-		return exitUsage
 	}
 	if *count <= 0 {
 		fprintf(stderr, "mmapbench ipc: -count %d: want at least 1\n", *count)
