@@ -40,6 +40,19 @@ args=(-test.run '^$' -test.bench "$BENCH" -test.count "$COUNT" -test.benchtime "
 [ -n "${SIZES:-}" ] && args+=(-sizes "$SIZES")
 
 echo "mmapbench: profile $PROFILE, -bench '$BENCH' -count $COUNT -benchtime $BENCHTIME; results in $OUT" >&2
+# Volatile facts go beside the results, not into them: as configuration
+# lines they would make benchstat refuse to compare two runs.
+commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD 2>/dev/null || commit="$commit+dirty"
+{
+	echo "commit: $commit"
+	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "host: $(hostname)"
+	echo "command: bench.test ${args[*]}"
+	echo "profile: $PROFILE"
+	echo "count: $COUNT"
+	echo "benchtime: $BENCHTIME"
+} >"${OUT%.txt}.meta"
 start=$(date +%s)
 status=0
 "$bin/bench.test" "${args[@]}" >"$OUT" || status=$?
