@@ -160,6 +160,16 @@ func (p profile) readCases() []rwCase {
 			}
 		}
 	}
+	return warmFirst(cs)
+}
+
+// warmFirst orders cases so that every warm case runs before any cold one.
+// The files are shared by all cases: a cold case evicts them, and a warm
+// case after it would have to read up to 4GiB back from the disk first.
+func warmFirst(cs []rwCase) []rwCase {
+	slices.SortStableFunc(cs, func(a, b rwCase) int {
+		return strings.Compare(b.cache, a.cache) // "warm" > "cold"
+	})
 	return cs
 }
 
@@ -187,7 +197,7 @@ func (p profile) writeCases(withSync bool) []rwCase {
 			}
 		}
 	}
-	return cs
+	return warmFirst(cs)
 }
 
 // caseApplies leaves out the cases a backend cannot run: a view without
@@ -226,6 +236,44 @@ func sharedFile(tb testing.TB, size int64) string {
 	p := fillNew(tb, fmt.Sprintf("%s/shared-%s", benchDir, FormatSize(size)), size)
 	sharedFiles.paths[size] = p
 	return p
+}
+
+// sharedMems holds the run's in-memory stores (the null backend) by size,
+// filled once: making and filling a 4GiB buffer for every case would cost
+// more than the case. They live until the process ends.
+var sharedMems struct {
+	sync.Mutex
+	stores map[memKey]impl.Store
+}
+
+type memKey struct {
+	backend string
+	size    int64
+}
+
+// sharedMemStore returns the run's filled store of size bytes for be, a
+// backend without a file.
+func sharedMemStore(tb testing.TB, be impl.Backend, size int64) impl.Store {
+	sharedMems.Lock()
+	defer sharedMems.Unlock()
+	key := memKey{be.Name, size}
+	if s, ok := sharedMems.stores[key]; ok {
+		return s
+	}
+	s, err := be.Open("", impl.Options{Size: size}) // no file to take a size from
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := impl.View(s, 0, int(size))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fillPattern(p)
+	if sharedMems.stores == nil {
+		sharedMems.stores = map[memKey]impl.Store{}
+	}
+	sharedMems.stores[key] = s
+	return s
 }
 
 // fillNew makes a filled file at path that outlives the benchmark that

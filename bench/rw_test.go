@@ -213,33 +213,16 @@ func (w *worker) passStart(b *testing.B) {
 // cold cases are evicted by the caller right before timing.
 func openCase(b *testing.B, c rwCase) (impl.Store, impl.Viewer) {
 	b.Helper()
-	opt := impl.Options{}
-	path := ""
-	if c.backend.Has(impl.CapPersistent) {
-		path = sharedFile(b, c.size)
-	} else {
-		opt.Size = c.size // null has no file to take a size from
-		if c.cache == "cold" {
-			b.Skip("cache=cold does not apply: the null backend has no page cache")
-		}
+	if !c.backend.Has(impl.CapPersistent) {
+		s := sharedMemStore(b, c.backend, c.size)
+		return s, viewOf(b, c, s)
 	}
-	s, err := c.backend.Open(path, opt)
+	s, err := c.backend.Open(sharedFile(b, c.size), impl.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
-	var view impl.Viewer
-	if c.access == "view" {
-		v, ok := s.(impl.Viewer)
-		if !ok {
-			b.Skipf("access=view does not apply: %s has no zero-copy view", c.backend.Name)
-		}
-		view = v
-	}
-	if !c.backend.Has(impl.CapPersistent) {
-		fillPattern(mustView(b, s))
-		return s, view
-	}
+	view := viewOf(b, c, s)
 	switch c.advice {
 	case "none", "willneed", "populate":
 	default:
@@ -251,13 +234,16 @@ func openCase(b *testing.B, c rwCase) (impl.Store, impl.Viewer) {
 	return s, view
 }
 
-// mustView returns the null store's whole buffer, to fill it.
-func mustView(b *testing.B, s impl.Store) []byte {
-	p, err := impl.View(s, 0, int(s.Size()))
-	if err != nil {
-		b.Fatal(err)
+// viewOf returns s's Viewer for access=view cases, nil for access=copy.
+func viewOf(b *testing.B, c rwCase, s impl.Store) impl.Viewer {
+	if c.access != "view" {
+		return nil
 	}
-	return p
+	v, ok := s.(impl.Viewer)
+	if !ok {
+		b.Skipf("access=view does not apply: %s has no zero-copy view", c.backend.Name)
+	}
+	return v
 }
 
 // advise applies a hint; a hint the kernel refuses fails the case with
@@ -281,12 +267,18 @@ func advise(b *testing.B, s impl.Store, name string) {
 	}
 }
 
-// makeWarm reads the whole store and checks every page is resident.
+// makeWarm reads the whole store, unless mincore shows it all resident
+// already, and checks every page is resident.
 func makeWarm(b *testing.B, s impl.Store) {
+	ev, ok := s.(impl.Evicter)
+	if ok {
+		if pages, total, err := ev.Resident(); err == nil && pages == total {
+			return
+		}
+	}
 	if _, err := io.Copy(io.Discard, io.NewSectionReader(s, 0, s.Size())); err != nil {
 		b.Fatal(err)
 	}
-	ev, ok := s.(impl.Evicter)
 	if !ok {
 		return
 	}
