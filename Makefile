@@ -6,7 +6,7 @@ GO ?= go
 # make bench's knobs are scripts/bench.sh's environment variables:
 # make bench COUNT=10 BENCHTIME=0.5s SIZES=16MiB,1GiB MMAPBENCH_DIR=/mnt/nvme
 
-.PHONY: all test vet race benchonce bench bench-full bench-ipc noise crosscheck clean
+.PHONY: all test vet race benchonce bench bench-full bench-ipc noise crosscheck plots report compare backends bench-ci calibrate-gate clean
 all: test
 
 test: vet race benchonce
@@ -46,6 +46,40 @@ noise:
 # Knobs: SIZE=16MiB ROUNDS=5 FIO_RUNTIME=2 BENCHTIME=1s
 crosscheck:
 	GO=$(GO) scripts/fio-crosscheck.sh
+
+# Figures of the latest make bench results (or FILE=results/x.txt), SVG and PNG.
+plots:
+	@f=$${FILE:-$$(ls results/[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-$$(hostname -s).txt 2>/dev/null | sort | tail -1)}; \
+	test -n "$$f" || { echo "make plots: no results/<date>-$$(hostname -s).txt: run make bench" >&2; exit 2; }; \
+	$(GO) run ./cmd/mmapbench plot -o results/plots "$$f" "$${f%.txt}-ipc.txt"
+
+# results/REPORT.md from the latest results; first records the durability
+# and counter runs beside them (about 2 s).
+report: plots
+	$(GO) run ./cmd/mmapbench report -measure -o results/REPORT.md -plots results/plots $(FILE)
+
+# Two runs side by side with the pinned benchstat: make compare OLD=a.txt NEW=b.txt
+# (mmapbench regress -old a.txt -new b.txt is the gate on the same files.)
+compare:
+	@test -n "$(OLD)" && test -n "$(NEW)" || { echo "usage: make compare OLD=old.txt NEW=new.txt" >&2; exit 2; }
+	$(GO) tool benchstat $(OLD) $(NEW)
+
+# One run's backends side by side, pread first: make backends FILE=results/x.txt
+backends:
+	@test -n "$(FILE)" || { echo "usage: make backends FILE=results/x.txt" >&2; exit 2; }
+	$(GO) tool benchstat -col '/backend@(pread osfile mmap mmapgo null)' -row .name,/access,/pattern,/bs,/cache,/size $(FILE)
+
+# The regression gate as CI runs it: BASE (default origin/main) against HEAD,
+# interleaved on this machine; results in results/ci.
+# Knobs: BASE=origin/main HEAD_REF=HEAD COUNT= BENCH= BENCHTIME= THRESHOLD= ALPHA= FILTER=
+bench-ci:
+	GO=$(GO) scripts/bench-ci.sh
+
+# The gate's A/A and injected-slowdown figures on this machine (README,
+# "The regression gate"); about 11 minutes on an idle machine.
+# Knobs: RUNS=20 SLOW=mmap:10% BASE=HEAD COUNT=
+calibrate-gate:
+	GO=$(GO) scripts/calibrate-gate.sh
 
 clean:
 	$(GO) clean -testcache

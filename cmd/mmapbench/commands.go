@@ -26,6 +26,9 @@ var commands = []command{
 	{"monitor", "the article's monitor: print the shared {pid, counter} record when it changes", runMonitor},
 	{"changer", "the article's changer: set the record's pid and increment its counter", runChanger},
 	{"cv", "check the noise of benchmark results: coefficient of variation per benchmark", runCV},
+	{"regress", "the regression gate: compare two results files, or two commits run interleaved", runRegress},
+	{"plot", "render the report's figures (SVG, PNG) from results files", runPlot},
+	{"report", "write results/REPORT.md: machine, tables, figures, the article's claims with verdicts", runReport},
 }
 
 func commandNames() string {

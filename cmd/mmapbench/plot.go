@@ -1,0 +1,81 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/mmapbench/mmapbench/plot"
+)
+
+// runPlot renders the report's figures from results files.
+func runPlot(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("plot", "[-o DIR] [-format svg,png] FILE...", stderr)
+	out := fs.String("o", "results/plots", "write the figures into `directory` (created if missing)")
+	formats := fs.String("format", "svg,png", "comma-separated image `formats`: svg, png, pdf")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() == 0 {
+		fprintf(stderr, "mmapbench plot: no result files: want the file benchmarks' results and the IPC results, e.g. results/<date>-<host>.txt results/<date>-<host>-ipc.txt\n")
+		return exitUsage
+	}
+	var fmts []string
+	for _, f := range strings.Split(*formats, ",") {
+		switch f = strings.TrimSpace(f); f {
+		case "svg", "png", "pdf":
+			fmts = append(fmts, f)
+		default:
+			fprintf(stderr, "mmapbench plot: -format %q: want svg, png or pdf\n", f)
+			return exitUsage
+		}
+	}
+	rs, code := loadResults("plot", fs.Args(), stderr)
+	if code >= 0 {
+		return code
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fprintf(stderr, "mmapbench plot: %v\n", err)
+		return exitFail
+	}
+	rendered, err := plot.Render(rs, *out, fmts)
+	if err != nil {
+		fprintf(stderr, "mmapbench plot: %v\n", err)
+		return exitFail
+	}
+	n := 0
+	for _, r := range rendered {
+		if r.Err != nil {
+			fprintf(stderr, "mmapbench plot: skipped %s: %v\n", r.Figure.Name, r.Err)
+			continue
+		}
+		n++
+		fprintf(stdout, "%s\n", strings.Join(r.Files, "\n"))
+	}
+	if n == 0 {
+		fprintf(stderr, "mmapbench plot: nothing to plot: %s hold no BenchmarkRead, OpenRead, Fault or IPC results\n", strings.Join(fs.Args(), ", "))
+		return exitUsage
+	}
+	return exitOK
+}
+
+// loadResults reads results files for command name; on failure it reports
+// the file and returns the exit code, else -1.
+func loadResults(name string, paths []string, stderr io.Writer) (*plot.Results, int) {
+	rs, err := plot.Load(paths...)
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &pe):
+		fprintf(stderr, "mmapbench %s: cannot read results file %s: %v\n", name, pe.Path, pe.Err)
+		return nil, exitUsage
+	case err != nil:
+		fprintf(stderr, "mmapbench %s: %v\n", name, err)
+		return nil, exitUsage
+	}
+	for _, w := range rs.Warnings {
+		fprintf(stderr, "mmapbench %s: skipped a malformed line: %s\n", name, w)
+	}
+	return rs, -1
+}

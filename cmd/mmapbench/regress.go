@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mmapbench/mmapbench/regress"
+)
+
+// The gate's settings for -base, calibrated on the project's 2-vCPU VM
+// (README, "The regression gate"), where one sample of a benchmark varies
+// by 10-16% (standard deviation of log ns/op) from one invocation to the
+// next. The rows: warm sequential 4KiB copy reads through every backend,
+// five rows of a fifth of a second a sample, so that 40 samples a side
+// fit in about 20 seconds. Fewer rows means fewer chances of a false
+// alarm; alpha 0.01 keeps the five rows' joint false-alarm rate low.
+const (
+	defaultGateBench     = `^BenchmarkRead$/./access=copy/pattern=seq/bs=4KiB$/cache=warm/./advice=none/threads=1$`
+	defaultGateBenchtime = "0.02s"
+	defaultGateCount     = 40
+	defaultGateAlpha     = 0.01
+)
+
+// defaultGateFilter is the units -base gates unless -filter says
+// otherwise: time and throughput, and allocation. The OS counters of the
+// same rows (faults, CPU time split, context switches) explain a change
+// rather than make one, and at under a second a sample the user/system
+// split of getrusage is too coarse to gate on.
+const defaultGateFilter = ".unit:(sec/op OR B/s OR B/op OR allocs/op)"
+
+const regressUsage = `-old FILE -new FILE [flags]
+       mmapbench regress -base REF [-head REF] [-out DIR] [flags]
+
+Compares two sets of benchmark results and fails on a regression: a row
+(benchmark and unit) whose median moved the wrong way by more than
+-threshold with a Mann-Whitney U p-value below -alpha, as benchstat
+computes them. Units take their direction from "Unit ... better=" lines
+and the standard units (sec/op, B/op, allocs/op lower, B/s higher); a unit
+with no known direction is shown and never gated.
+
+With -old and -new it compares two results files. With -base it builds
+"go test -c ./bench" of REF and of -head (default: the working tree, with
+uncommitted changes) in temporary git worktrees, runs the two binaries
+interleaved on this machine in ABBA order, -count samples each, and
+compares those.
+
+Exit status: 0 no regression, 1 regression, 2 bad input or no verdict
+(missing or unparsable file, too few samples, no benchmark in common,
+configurations that differ, a build or benchmark that failed, interrupt).`
+
+func runRegress(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("regress", regressUsage, stderr)
+	oldFile := fs.String("old", "", "results `file` to compare against")
+	newFile := fs.String("new", "", "results `file` to check")
+	base := fs.String("base", "", "build and run the benchmarks of this git `ref` as the old side")
+	head := fs.String("head", "", "with -base, the git `ref` of the new side (default: the working tree)")
+	thresholdFlag := fs.String("threshold", "5%", "smallest change of a median, in the worse direction, that counts (`percentage`)")
+	alpha := fs.Float64("alpha", 0, "significance level: a change counts only when the U test's p-value is below it (default 0.05; with -base 0.01)")
+	filter := fs.String("filter", "", "benchproc `query` selecting results and units, as benchstat's -filter (default \"*\"; with -base "+defaultGateFilter+")")
+	ignore := fs.String("ignore", "", "comma-separated configuration `keys` allowed to differ")
+	count := fs.Int("count", defaultGateCount, "with -base, samples per side (at least 10)")
+	bench := fs.String("bench", defaultGateBench, "with -base, the benchmarks to run (`regexp`, as go test -bench)")
+	benchtime := fs.String("benchtime", defaultGateBenchtime, "with -base, go test's -benchtime per sample")
+	out := fs.String("out", "", "with -base, keep base.txt, head.txt, regress.txt and regress.meta in this `directory`")
+	var headEnv []string
+	fs.Func("head-env", "with -base, `KEY=VALUE` set for the head binary only, e.g. MMAPBENCH_INJECT_SLOWDOWN=mmap:10% (repeatable)", func(s string) error {
+		if !strings.Contains(s, "=") {
+			return errors.New("want KEY=VALUE")
+		}
+		headEnv = append(headEnv, s)
+		return nil
+	})
+	if code := parseFlagsOnly(fs, args, stderr); code >= 0 {
+		return code
+	}
+	threshold, err := parsePercent(*thresholdFlag)
+	if err != nil {
+		fprintf(stderr, "mmapbench regress: -threshold %q: %v\n", *thresholdFlag, err)
+		return exitUsage
+	}
+	opt := regress.Options{Threshold: threshold, Alpha: *alpha, Filter: *filter}
+	if opt.Alpha == 0 {
+		opt.Alpha = regress.DefaultOptions.Alpha
+		if *base != "" {
+			opt.Alpha = defaultGateAlpha
+		}
+	}
+	if *ignore != "" {
+		opt.Ignore = strings.Split(*ignore, ",")
+	}
+	fileMode, runMode := *oldFile != "" || *newFile != "", *base != ""
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case fileMode && runMode:
+		fprintf(stderr, "mmapbench regress: -old/-new and -base are two ways to get results: use one\n")
+		return exitUsage
+	case fileMode && (*oldFile == "" || *newFile == ""):
+		fprintf(stderr, "mmapbench regress: want both -old and -new\n")
+		return exitUsage
+	case fileMode:
+		for _, f := range []string{"head", "count", "bench", "benchtime", "out", "head-env"} {
+			if set[f] {
+				fprintf(stderr, "mmapbench regress: -%s applies only with -base\n", f)
+				return exitUsage
+			}
+		}
+		return compareFiles(*oldFile, *newFile, opt, stdout, stderr)
+	case !runMode:
+		fprintf(stderr, "mmapbench regress: want -old FILE -new FILE, or -base REF\n")
+		fs.Usage()
+		return exitUsage
+	case *count < regress.MinRunSamples:
+		fprintf(stderr, "mmapbench regress: -count %d: want at least %d samples a side\n", *count, regress.MinRunSamples)
+		return exitUsage
+	}
+	if opt.Filter == "" {
+		opt.Filter = defaultGateFilter
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	g := gateRun{base: *base, head: *head, count: *count, bench: *bench, benchtime: *benchtime, out: *out, headEnv: headEnv, opt: opt}
+	return g.run(ctx, stdout, stderr)
+}
+
+// compareFiles is regress -old -new.
+func compareFiles(oldPath, newPath string, opt regress.Options, stdout, stderr io.Writer) int {
+	var sets [2]*regress.Set
+	for i, path := range []string{oldPath, newPath} {
+		s, err := regress.ReadFile(path)
+		if err != nil {
+			fprintf(stderr, "mmapbench regress: %v\n", err)
+			return exitUsage
+		}
+		sets[i] = s
+	}
+	return report(sets[0], sets[1], opt, stdout, stderr)
+}
+
+// report compares and prints, and returns the exit code.
+func report(old, new *regress.Set, opt regress.Options, stdout, stderr io.Writer) int {
+	rep, err := regress.Compare(old, new, opt)
+	if err != nil {
+		fprintf(stderr, "mmapbench regress: %v\n", err)
+		return exitUsage
+	}
+	if err := rep.WriteText(stdout); err != nil {
+		fprintf(stderr, "mmapbench regress: %v\n", err)
+		return exitUsage
+	}
+	if len(rep.Regressions()) > 0 {
+		return exitFail
+	}
+	return exitOK
+}
+
+// gateRun is regress -base: build, run interleaved, compare.
+type gateRun struct {
+	base, head, bench, benchtime, out string
+	count                             int
+	headEnv                           []string
+	opt                               regress.Options
+}
+
+func (g gateRun) run(ctx context.Context, stdout, stderr io.Writer) int {
+	tmp, err := os.MkdirTemp("", "mmapbench-regress-")
+	if err != nil {
+		fprintf(stderr, "mmapbench regress: %v\n", err)
+		return exitUsage
+	}
+	defer os.RemoveAll(tmp)
+	dir := tmp
+	if g.out != "" {
+		if err := os.MkdirAll(g.out, 0o755); err != nil {
+			fprintf(stderr, "mmapbench regress: -out: %v\n", err)
+			return exitUsage
+		}
+		dir = g.out
+	}
+	start := time.Now()
+	var bins [2]*regress.Binary
+	for i, side := range []struct{ label, ref string }{{"base", g.base}, {"head", g.head}} {
+		fprintf(stderr, "regress: building %s %s\n", side.label, refName(side.ref))
+		b, err := regress.Build(ctx, ".", side.ref, "./bench", tmp, side.label)
+		if err != nil {
+			fprintf(stderr, "mmapbench regress: %v\n", interrupted(ctx, err))
+			return exitUsage
+		}
+		bins[i] = b
+	}
+	plan := regress.Plan{
+		Base: bins[0], Head: bins[1], Count: g.count, HeadEnv: g.headEnv, Dir: tmp, Progress: stderr,
+		Args: []string{"-test.bench", g.bench, "-test.benchtime", g.benchtime},
+	}
+	fprintf(stderr, "regress: %d samples a side, ABBA, -bench %s -benchtime %s\n", g.count, g.bench, g.benchtime)
+	var outs [2]bytes.Buffer
+	if err := regress.Run(ctx, plan, &outs[0], &outs[1]); err != nil {
+		fprintf(stderr, "mmapbench regress: %v\n", interrupted(ctx, err))
+		return exitUsage
+	}
+	var sets [2]*regress.Set
+	for i, b := range bins {
+		path := filepath.Join(dir, b.Label+".txt")
+		if err := os.WriteFile(path, outs[i].Bytes(), 0o644); err != nil {
+			fprintf(stderr, "mmapbench regress: %v\n", err)
+			return exitUsage
+		}
+		if sets[i], err = regress.Read(bytes.NewReader(outs[i].Bytes()), path); err != nil {
+			fprintf(stderr, "mmapbench regress: %v\n", err)
+			return exitUsage
+		}
+	}
+	var text bytes.Buffer
+	code := report(sets[0], sets[1], g.opt, io.MultiWriter(stdout, &text), stderr)
+	fprintf(stderr, "regress: done in %.0fs\n", time.Since(start).Seconds())
+	if g.out == "" {
+		return code
+	}
+	meta := fmt.Sprintf("base: %s\nhead: %s\nhead-env: %s\ndate: %s\nhost: %s\ncount: %d\nbench: %s\nbenchtime: %s\nthreshold: %v\nalpha: %v\nfilter: %s\nexit: %d\n",
+		bins[0].Describe(), bins[1].Describe(), strings.Join(g.headEnv, " "), start.UTC().Format(time.RFC3339), hostname(),
+		g.count, g.bench, g.benchtime, g.opt.Threshold, g.opt.Alpha, g.opt.Filter, code)
+	for name, data := range map[string][]byte{"regress.txt": text.Bytes(), "regress.meta": []byte(meta)} {
+		if err := os.WriteFile(filepath.Join(g.out, name), data, 0o644); err != nil {
+			fprintf(stderr, "mmapbench regress: %v\n", err)
+			return exitUsage
+		}
+	}
+	return code
+}
+
+func refName(ref string) string {
+	if ref == "" {
+		return "(the working tree)"
+	}
+	return ref
+}
+
+// interrupted names an interrupt rather than the killed child's error.
+func interrupted(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted; temporary worktrees removed")
+	}
+	return err
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "unknown"
+	}
+	return h
+}

@@ -1,0 +1,310 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/mmapbench/mmapbench/plot"
+)
+
+// Input is what a report is made from.
+type Input struct {
+	Files   Files         // the input files, for the report's heading (Durable and Count may be "")
+	Results *plot.Results // the file benchmarks' and the IPC results, loaded together
+	Durable *Durable      // nil when there is no durability evidence
+	Counts  []Count
+	// Figures are the rendered figures, by plot.Figure name, as links
+	// relative to the report: "plots/read-warm" (without extension).
+	Figures map[string]string
+}
+
+// ErrMissing reports that the results lack what the report needs.
+var ErrMissing = errors.New("results lack the benchmarks the report needs")
+
+// Check returns an error naming the files and benchmarks when the results
+// cannot make a report: the file benchmarks (BenchmarkRead) and the IPC
+// run (BenchmarkIPC) are required; every other table is left out when its
+// benchmarks are missing.
+func Check(in Input) error {
+	var missing []string
+	if !in.Results.Has("Read") {
+		missing = append(missing, fmt.Sprintf("BenchmarkRead (in %s: make bench writes it)", in.Files.Bench))
+	}
+	if !in.Results.Has("IPC") {
+		missing = append(missing, fmt.Sprintf("BenchmarkIPC (in %s: make bench writes it, or mmapbench ipc -quick)", in.Files.IPC))
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: no %s", ErrMissing, strings.Join(missing, "; no "))
+	}
+	return nil
+}
+
+// Write writes the report in Markdown.
+func Write(w io.Writer, in Input) error {
+	if err := Check(in); err != nil {
+		return err
+	}
+	rs := in.Results
+	b := &strings.Builder{}
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+
+	p("# mmapbench report\n\n")
+	p("Written by `mmapbench report` (`make report`) from %s. Do not edit: every number and verdict below is computed from those files, by the rules stated here.\n\n",
+		fileList(in.Files))
+
+	p("## Machine\n\n| key | value |\n|---|---|\n")
+	for _, c := range rs.Config {
+		p("| %s | %s |\n", c.Key, mdEscape(c.Value))
+	}
+	p("\n")
+
+	claims := Claims(rs, in.Durable, in.Counts)
+	p("## The article's claims\n\n")
+	p("| # | claim | measured evidence | verdict |\n|---|---|---|---|\n")
+	for i, c := range claims {
+		p("| %d | %s | %s | **%s** |\n", i+1, c.Text, mdEscape(strings.Join(c.Evidence, "<br>")), mdEscape(c.Verdict))
+	}
+	p("\nHow each verdict is computed (report/claims.go; Tie = %.0f%%: medians closer than that count as level, because samples vary by 5–15%% on the reference machine):\n\n", 100*Tie)
+	for i, c := range claims {
+		p("%d. %s\n", i+1, c.Rule)
+	}
+	p("\n")
+
+	writeReads(p, rs)
+	figure(p, in, "read-warm", "read-cold")
+	writeOpenRead(p, rs)
+	figure(p, in, "openread", "openread-ratio")
+	writeWrites(p, rs)
+	writeFaults(p, rs)
+	figure(p, in, "faults", "fault-cost")
+	writeIPC(p, rs)
+	figure(p, in, "ipc-spin", "ipc-futex")
+	writeEvidence(p, in)
+
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func fileList(f Files) string {
+	var names []string
+	for _, n := range []string{f.Bench, f.IPC, f.Durable, f.Count} {
+		if n != "" {
+			names = append(names, "`"+filepath.Base(n)+"`")
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+type printer func(format string, args ...any)
+
+// figure links the figures that were rendered; a missing one is named with
+// the command that makes it.
+func figure(p printer, in Input, names ...string) {
+	for _, f := range plot.Figures() {
+		for _, n := range names {
+			if f.Name != n {
+				continue
+			}
+			link, ok := in.Figures[n]
+			if !ok {
+				p("*Figure %s not rendered: run `make plots`.*\n\n", n)
+				continue
+			}
+			p("![%s](%s.png)\n\n*%s* ([SVG](%s.svg))\n\n", f.Title, link, f.Caption, link)
+		}
+	}
+}
+
+// cell formats a median time and its throughput: "1.53µs (2.49 GiB/s)".
+func cell(r *plot.Row) string {
+	if r == nil {
+		return "–"
+	}
+	t, ok := r.Median("ns/op")
+	if !ok {
+		return "–"
+	}
+	s := plot.FormatNanos(t)
+	if mbs, ok := r.Median("MB/s"); ok && mbs > 0 {
+		s += fmt.Sprintf(" (%s GiB/s)", threeDigits(mbs*1e6/(1<<30)))
+	}
+	return s
+}
+
+func threeDigits(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func writeReads(p printer, rs *plot.Results) {
+	size := plot.ReadSize(rs)
+	rows := rs.Rows("Read", map[string]string{"size": size, "threads": "1", "advice": "none"})
+	bss, caches := plot.Values(rows, "bs"), plot.Values(rows, "cache")
+	for _, pattern := range plot.Values(rows, "pattern") {
+		p("## Reads: %s, %s file, 1 thread\n\nMedian time per read and throughput (BenchmarkRead, pattern=%s).\n\n| backend | access |", patternName(pattern), size, pattern)
+		for _, c := range caches {
+			for _, bs := range bss {
+				p(" %s %s |", c, bs)
+			}
+		}
+		p("\n|---|---|%s\n", strings.Repeat("---:|", len(caches)*len(bss)))
+		for _, be := range plot.ReadBackends {
+			for _, access := range []string{"copy", "view"} {
+				if len(rs.Rows("Read", map[string]string{"backend": be, "access": access, "pattern": pattern, "size": size})) == 0 {
+					continue
+				}
+				p("| %s | %s |", be, access)
+				for _, c := range caches {
+					for _, bs := range bss {
+						p(" %s |", cell(rs.Row("Read", readKeys(rs, be, access, pattern, c, bs))))
+					}
+				}
+				p("\n")
+			}
+		}
+		p("\n")
+	}
+}
+
+func patternName(p string) string {
+	switch p {
+	case "seq":
+		return "sequential"
+	case "rand":
+		return "random"
+	}
+	return p
+}
+
+func writeOpenRead(p printer, rs *plot.Results) {
+	rows := rs.Rows("OpenRead", nil)
+	if len(rows) == 0 {
+		return
+	}
+	backends := plot.Values(rows, "backend")
+	ordered := []string{}
+	for _, be := range plot.ReadBackends {
+		for _, b := range backends {
+			if b == be {
+				ordered = append(ordered, be)
+			}
+		}
+	}
+	p("## One-shot reads: the crossover\n\nMedian time to open a warm file, read every byte once and close it (BenchmarkOpenRead).\n\n| file size |")
+	for _, be := range ordered {
+		p(" %s |", be)
+	}
+	p(" mmap ÷ pread |\n|---:|%s---:|\n", strings.Repeat("---:|", len(ordered)))
+	for _, size := range plot.Values(rows, "size") {
+		p("| %s |", size)
+		for _, be := range ordered {
+			v, ok := median(rs, "OpenRead", map[string]string{"backend": be, "size": size}, "ns/op")
+			if ok {
+				p(" %s |", plot.FormatNanos(v))
+			} else {
+				p(" – |")
+			}
+		}
+		tm, ok1 := median(rs, "OpenRead", map[string]string{"backend": "mmap", "size": size}, "ns/op")
+		tp, ok2 := median(rs, "OpenRead", map[string]string{"backend": "pread", "size": size}, "ns/op")
+		if ok1 && ok2 {
+			p(" %.2f |\n", tm/tp)
+		} else {
+			p(" – |\n")
+		}
+	}
+	if c := Crossover(rs); c != "" {
+		p("\nCrossover: mmap is faster than pread by more than %.0f%% from **%s** up.\n\n", 100*Tie, c)
+	} else {
+		p("\nNo crossover: mmap is not faster than pread by more than %.0f%% at the largest size.\n\n", 100*Tie)
+	}
+}
+
+func writeWrites(p printer, rs *plot.Results) {
+	rows := rs.Rows("Write", nil)
+	if len(rows) == 0 {
+		return
+	}
+	p("## Writes\n\nMedian time per write (BenchmarkWrite) and with a sync (msync or fdatasync) every 64 writes (BenchmarkWriteSync, per write).\n\n")
+	p("| backend | access | block | cache | write | write + sync/64 |\n|---|---|---|---|---:|---:|\n")
+	for _, be := range plot.ReadBackends {
+		for _, r := range rs.Rows("Write", map[string]string{"backend": be}) {
+			k := maps(r.Keys)
+			k["sync"] = "64"
+			p("| %s | %s | %s | %s | %s | %s |\n", be, r.Key("access"), r.Key("bs"), r.Key("cache"), cell(r), cell(rs.Row("WriteSync", k)))
+		}
+	}
+	p("\n")
+}
+
+func writeFaults(p printer, rs *plot.Results) {
+	rows := rs.Rows("Fault", nil)
+	if len(rows) == 0 {
+		return
+	}
+	p("## Page faults\n\nMap a warm file, touch every page once, unmap (BenchmarkFault): medians.\n\n")
+	p("| access | populate | file size | faults/op | faults per 4KiB page | time per page |\n|---|---|---:|---:|---:|---:|\n")
+	for _, r := range rows {
+		f, _ := r.Median("minflt/op")
+		fp, _ := r.Median("minflt/page")
+		np, _ := r.Median("nsec/page")
+		p("| %s | %s | %s | %s | %.4f | %s |\n", r.Key("access"), r.Key("populate"), r.Key("size"), trim(f), fp, plot.FormatNanos(np))
+	}
+	p("\n")
+}
+
+func trim(v float64) string {
+	if v >= 100 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.3g", v)
+}
+
+func writeIPC(p printer, rs *plot.Results) {
+	rows := rs.Rows("IPC", nil)
+	p("## IPC: one-way latency between two processes\n\nMedians over the runs of BenchmarkIPC (ping-pong through a shared record; floor: two threads of one process).\n\n")
+	p("| backend | wait | runs | p50 | p90 | p99 | p99.9 | max | CPU per message | page faults per message |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, wait := range plot.Values(rows, "wait") {
+		for _, be := range plot.IPCBackends {
+			r := rs.Row("IPC", map[string]string{"backend": be, "wait": wait})
+			if r == nil {
+				continue
+			}
+			p("| %s | %s | %d |", be, wait, len(r.Iters))
+			for _, pc := range plot.Percentiles {
+				v, _ := r.Median(pc.Unit)
+				p(" %s |", plot.FormatNanos(v))
+			}
+			cpu, _ := r.Median("cpu-nsec/msg")
+			flt, _ := r.Median("minflt/msg")
+			p(" %s | %.4f |\n", plot.FormatNanos(cpu), flt)
+		}
+	}
+	p("\n")
+}
+
+func writeEvidence(p printer, in Input) {
+	if in.Durable == nil && len(in.Counts) == 0 {
+		return
+	}
+	p("## Durability and counter runs\n\nOutput of `mmapbench ipc -mode durable` and `-mode count`, as recorded:\n\n```\n")
+	if in.Durable != nil {
+		for _, l := range in.Durable.Lines {
+			p("%s\n", l)
+		}
+	}
+	for _, c := range in.Counts {
+		p("%s\n", c.Line)
+	}
+	p("```\n")
+}

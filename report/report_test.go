@@ -1,0 +1,156 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mmapbench/mmapbench/plot"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/REPORT.golden.md from the fixture")
+
+const fixture = "testdata/2026-11-25-vm.txt"
+
+func fixtureInput(t *testing.T) Input {
+	t.Helper()
+	files := Siblings(fixture)
+	rs, err := plot.Load(files.Bench, files.IPC)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	d, err := ParseDurable(files.Durable)
+	if err != nil {
+		t.Fatalf("ParseDurable: %v", err)
+	}
+	cs, err := ParseCounts(files.Count)
+	if err != nil {
+		t.Fatalf("ParseCounts: %v", err)
+	}
+	figs := map[string]string{}
+	for _, f := range plot.Figures() {
+		if f.Name != "read-cold" { // one missing figure: the report says how to make it
+			figs[f.Name] = "plots/" + f.Name
+		}
+	}
+	return Input{Files: files, Results: rs, Durable: d, Counts: cs, Figures: figs}
+}
+
+// TestGolden writes the report of the committed fixture and compares it with
+// testdata/REPORT.golden.md; on a mismatch it writes testdata/REPORT.got.md.
+// go test ./report -update rewrites the golden file.
+func TestGolden(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(&buf, fixtureInput(t)); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	golden := filepath.Join("testdata", "REPORT.golden.md")
+	got := filepath.Join("testdata", "REPORT.got.md")
+	if *update {
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to create it)", err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		os.WriteFile(got, buf.Bytes(), 0o644)
+		t.Fatalf("report differs from %s; got written to %s (diff them; -update accepts it)", golden, got)
+	}
+	os.Remove(got)
+}
+
+func TestClaimsVerdicts(t *testing.T) {
+	in := fixtureInput(t)
+	claims := Claims(in.Results, in.Durable, in.Counts)
+	want := []string{HoldsOnly, HoldsOnly, DoesNotHold, Holds, DoesNotHold}
+	if len(claims) != len(want) {
+		t.Fatalf("Claims returned %d claims, want %d", len(claims), len(want))
+	}
+	for i, c := range claims {
+		if !strings.HasPrefix(c.Verdict, want[i]) {
+			t.Errorf("claim %d (%s): verdict %q, want %q", i+1, c.Text, c.Verdict, want[i])
+		}
+		if len(c.Evidence) == 0 || c.Rule == "" {
+			t.Errorf("claim %d: no evidence or no rule", i+1)
+		}
+	}
+	// Without the durability run, claim 3 is not measured rather than guessed.
+	if c := Claims(in.Results, nil, nil)[2]; c.Verdict != NotMeasured {
+		t.Errorf("claim 3 without evidence: %q, want %q", c.Verdict, NotMeasured)
+	}
+}
+
+// A crafted run where mmap loses every comparison: the verdict follows the numbers.
+func TestOverheadDoesNotHold(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.txt")
+	lines := []string{
+		"BenchmarkRead/backend=pread/access=copy/pattern=seq/bs=4KiB/cache=warm/size=16MiB/advice=none/threads=1-2 100 1000 ns/op 4096 rchar-B/op 1 read-syscalls/op",
+		"BenchmarkRead/backend=mmap/access=view/pattern=seq/bs=4KiB/cache=warm/size=16MiB/advice=none/threads=1-2 100 2000 ns/op 0 rchar-B/op 0 read-syscalls/op",
+		"BenchmarkOpenRead/backend=pread/size=4KiB-2 100 1000 ns/op",
+		"BenchmarkOpenRead/backend=mmap/size=4KiB-2 100 3000 ns/op",
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := plot.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := claimOverhead(rs); c.Verdict != DoesNotHold {
+		t.Errorf("claimOverhead = %q, want %q; evidence %q", c.Verdict, DoesNotHold, c.Evidence)
+	}
+	if c := claimCopies(rs); !strings.HasPrefix(c.Verdict, HoldsOnly) {
+		t.Errorf("claimCopies = %q, want %q", c.Verdict, HoldsOnly)
+	}
+}
+
+func TestCheckNamesMissingBenchmarks(t *testing.T) {
+	rs, err := plot.Load("testdata/2026-11-25-vm-ipc.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Write(&bytes.Buffer{}, Input{Files: Files{Bench: "x.txt", IPC: "testdata/2026-11-25-vm-ipc.txt"}, Results: rs})
+	if !errors.Is(err, ErrMissing) || !strings.Contains(err.Error(), "BenchmarkRead (in x.txt") {
+		t.Errorf("Write on IPC results only = %v; want ErrMissing naming BenchmarkRead and x.txt", err)
+	}
+}
+
+func TestParseEvidenceErrors(t *testing.T) {
+	if _, err := ParseDurable(fixture); err == nil || !strings.Contains(err.Error(), "no output of 'mmapbench ipc -mode durable'") {
+		t.Errorf("ParseDurable(results file) = %v; want an error naming the expected output", err)
+	}
+	if _, err := ParseCounts(filepath.Join(t.TempDir(), "missing.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ParseCounts(missing) = %v; want ErrNotExist", err)
+	}
+}
+
+func TestLatest(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{
+		"2026-11-24-vm.txt", "2026-11-25-vm.txt", "2026-11-26-vm-ipc.txt", "2026-11-26-vm-full.txt",
+		"2026-11-27-other.txt", "noise-vm.txt", "2026-11-26-vm-durable.txt",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An older date touched later is still older.
+	old := filepath.Join(dir, "2026-11-24-vm.txt")
+	os.Chtimes(old, time.Now().Add(time.Hour), time.Now().Add(time.Hour))
+	got, err := Latest(dir, "vm")
+	if want := filepath.Join(dir, "2026-11-25-vm.txt"); err != nil || got != want {
+		t.Errorf("Latest = %q, %v; want %q", got, err, want)
+	}
+	if _, err := Latest(dir, "nohost"); err == nil || !strings.Contains(err.Error(), `for host "nohost"`) {
+		t.Errorf("Latest(nohost) = %v; want an error naming the host", err)
+	}
+}
