@@ -14,7 +14,7 @@
 #   HEAD_REF=HEAD      the git ref to check ("" for the working tree)
 #   OUT=results/ci     where the results files go
 #   COUNT, BENCH, BENCHTIME, THRESHOLD, ALPHA, FILTER   mmapbench regress's
-#                      flags; unset, its calibrated -base defaults: 40 samples
+#                      flags; unset, its calibrated -base defaults: 80 samples
 #                      a side of warm sequential 4KiB copy reads through every
 #                      backend at 0.02s, 5% at alpha 0.01, time, throughput
 #                      and allocation units
