@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 	"testing"
 )
 
@@ -36,6 +38,7 @@ func runMain(m *testing.M) int {
 		return 2
 	}
 	defer os.RemoveAll(dir)
+	removeOnSignal(dir)
 	benchDir = dir
 	if flag.Lookup("test.bench").Value.String() == "" {
 		return m.Run()
@@ -49,4 +52,18 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
+}
+
+// removeOnSignal removes dir when the run is interrupted (Ctrl-C, or the
+// SIGTERM that kill and timeouts send): deferred calls do not run then, and
+// a full profile leaves gigabytes behind.
+func removeOnSignal(dir string) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		os.RemoveAll(dir)
+		fmt.Fprintf(os.Stderr, "bench: %v: removed %s\n", s, dir)
+		os.Exit(2)
+	}()
 }
