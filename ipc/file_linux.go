@@ -92,13 +92,7 @@ func createFile(dir string) (*object, error) {
 		os.Remove(path)
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	o := &object{attach: attach{Path: path}, fd: fd}
-	o.release = func() { os.Remove(path) }
-	o.cleanup = once(func() {
-		unix.Close(fd)
-		os.Remove(path)
-	})
-	return o, nil
+	return pathObject(path, fd), nil
 }
 
 // mapFD maps the first RecordSize bytes of the shared-memory object fd and
@@ -147,4 +141,16 @@ func once(f func()) func() {
 			f()
 		}
 	}
+}
+
+// pathObject is an object that is a file at path, open as fd: release
+// unlinks the name, cleanup also closes the descriptor.
+func pathObject(path string, fd int) *object {
+	o := &object{attach: attach{Path: path}, fd: fd}
+	o.release = func() { os.Remove(path) }
+	o.cleanup = once(func() {
+		unix.Close(fd)
+		os.Remove(path)
+	})
+	return o
 }

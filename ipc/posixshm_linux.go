@@ -31,13 +31,7 @@ func createPosixShm(string) (*object, error) {
 		os.Remove(path)
 		return nil, err
 	}
-	o := &object{attach: attach{Path: path}, fd: fd}
-	o.release = func() { os.Remove(path) }
-	o.cleanup = once(func() {
-		unix.Close(fd)
-		os.Remove(path)
-	})
-	return o, nil
+	return pathObject(path, fd), nil
 }
 
 func openPosixShm(a attach) (*Region, error) {

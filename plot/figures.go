@@ -168,34 +168,15 @@ func openRead(rs *Results) (*chart, error) {
 	}
 	c := newChart("One-shot read of a warm file: open, read all, close",
 		"file size (bytes, log scale)", "time per one-shot read (log scale)")
-	lo, hi := math.Inf(1), 0.0
-	sizes := Values(rows, "size")
-	var xs []float64
-	for i, be := range sorted(Values(rows, "backend"), ReadBackends) {
-		var xys plotter.XYs
-		for _, size := range sizes {
-			v, ok := openReadTime(rs, be, size)
-			if !ok {
-				continue
-			}
-			n, _ := ParseSize(size)
-			xys = append(xys, plotter.XY{X: float64(n), Y: v})
-			lo, hi = math.Min(lo, v), math.Max(hi, v)
-			if !slices.Contains(xs, float64(n)) {
-				xs = append(xs, float64(n))
-			}
-		}
-		if len(xys) == 0 {
-			continue
-		}
-		if err := c.line(be, xys, backendColor(be), be == "mmap" || be == "mmapgo", i); err != nil {
-			return nil, err
-		}
+	xs, lo, hi, err := openReadLines(rs, c, "", func(be, size string) (float64, bool) {
+		return openReadTime(rs, be, size)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(c.names) == 0 {
 		return nil, fmt.Errorf("%w: no ns/op in the BenchmarkOpenRead results", ErrNoData)
 	}
-	slices.Sort(xs)
 	sizeAxis(c, xs)
 	logAxis(&c.p.Y, lo, hi, FormatNanos)
 	return c, nil
@@ -350,6 +331,41 @@ func openReadTime(rs *Results, backend, size string) (float64, bool) {
 	return v, ok && v > 0
 }
 
+// openReadLines draws one line per BenchmarkOpenRead backend (but skip)
+// with y(backend, size) against file size, and returns the sizes drawn
+// (sorted) and the range of y.
+func openReadLines(rs *Results, c *chart, skip string, y func(be, size string) (float64, bool)) (xs []float64, lo, hi float64, err error) {
+	rows := rs.Rows("OpenRead", nil)
+	sizes := Values(rows, "size")
+	lo, hi = math.Inf(1), 0.0
+	for i, be := range sorted(Values(rows, "backend"), ReadBackends) {
+		if be == skip {
+			continue
+		}
+		var xys plotter.XYs
+		for _, size := range sizes {
+			v, ok := y(be, size)
+			if !ok {
+				continue
+			}
+			n, _ := ParseSize(size)
+			xys = append(xys, plotter.XY{X: float64(n), Y: v})
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+			if !slices.Contains(xs, float64(n)) {
+				xs = append(xs, float64(n))
+			}
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		if err := c.line(be, xys, backendColor(be), be == "mmap" || be == "mmapgo", i); err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	slices.Sort(xs)
+	return xs, lo, hi, nil
+}
+
 // openReadRatio plots each backend's one-shot time relative to pread's:
 // below 1 it is faster; the crossover is where mmap's line crosses 1.
 func openReadRatio(rs *Results) (*chart, error) {
@@ -359,38 +375,17 @@ func openReadRatio(rs *Results) (*chart, error) {
 	}
 	c := newChart("One-shot read: time relative to pread",
 		"file size (bytes, log scale)", "time / pread's time (below 1: faster)")
-	sizes := Values(rs.Rows("OpenRead", nil), "size")
-	lo, hi := math.Inf(1), 0.0
-	var xs []float64
-	for i, be := range sorted(Values(rs.Rows("OpenRead", nil), "backend"), ReadBackends) {
-		if be == "pread" {
-			continue
-		}
-		var xys plotter.XYs
-		for _, size := range sizes {
-			base, ok1 := openReadTime(rs, "pread", size)
-			v, ok2 := openReadTime(rs, be, size)
-			if !ok1 || !ok2 {
-				continue
-			}
-			n, _ := ParseSize(size)
-			xys = append(xys, plotter.XY{X: float64(n), Y: v / base})
-			lo, hi = math.Min(lo, v/base), math.Max(hi, v/base)
-			if !slices.Contains(xs, float64(n)) {
-				xs = append(xs, float64(n))
-			}
-		}
-		if len(xys) == 0 {
-			continue
-		}
-		if err := c.line(be, xys, backendColor(be), be == "mmap" || be == "mmapgo", i); err != nil {
-			return nil, err
-		}
+	xs, lo, hi, err := openReadLines(rs, c, "pread", func(be, size string) (float64, bool) {
+		base, ok1 := openReadTime(rs, "pread", size)
+		v, ok2 := openReadTime(rs, be, size)
+		return v / base, ok1 && ok2
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(c.names) == 0 {
 		return nil, fmt.Errorf("%w: no backend to compare with pread in BenchmarkOpenRead", ErrNoData)
 	}
-	slices.Sort(xs)
 	if err := c.reference("pread (= 1)", plotter.XYs{{X: xs[0], Y: 1}, {X: xs[len(xs)-1], Y: 1}}); err != nil {
 		return nil, err
 	}
