@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/mmapbench/mmapbench/internal/testproc"
 	"io"
 	"io/fs"
 	"os"
@@ -277,14 +278,14 @@ func TestOpenUnreadable(t *testing.T) {
 		return
 	}
 
-	const nobody = 65534
-	dir := othersTempDir(t)
+	const nobody = testproc.Nobody
+	dir := testproc.OthersTempDir(t, "impl-test-")
 	path := filepath.Join(dir, "unreadable")
 	if err := os.WriteFile(path, storePattern(32, 100), 0o000); err != nil {
 		t.Fatal(err)
 	}
 	// The test binary may sit in a directory only root can enter: run a copy.
-	exe := copyTestBinary(t, dir)
+	exe := testproc.CopyTestBinary(t, dir)
 	cmd := implHelperCmd(t, "open-denied", path)
 	cmd.Path, cmd.Args[0], cmd.Dir = exe, exe, dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
@@ -330,51 +331,6 @@ func helperOpenDenied(args []string) error {
 		fmt.Printf("denied %s\n", be.Name)
 	}
 	return nil
-}
-
-// othersTempDir returns a new directory that other users may traverse (mode
-// 0711), removed when the test ends. It skips the test if the temporary
-// directory's parents are closed to others.
-func othersTempDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "impl-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o711); err != nil {
-		t.Fatal(err)
-	}
-	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
-		fi, err := os.Stat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fi.Mode().Perm()&0o001 == 0 {
-			t.Skipf("%s (mode %v) is closed to other users; cannot give another uid a path to %s", p, fi.Mode().Perm(), dir)
-		}
-		if p == filepath.Dir(p) {
-			return dir
-		}
-	}
-}
-
-// copyTestBinary copies the running test binary into dir, executable by all.
-func copyTestBinary(t *testing.T, dir string) string {
-	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Skipf("os.Executable: %v", err)
-	}
-	data, err := os.ReadFile(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst := filepath.Join(dir, filepath.Base(exe))
-	if err := os.WriteFile(dst, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }
 
 var numberRE = regexp.MustCompile(`-?\d+`)

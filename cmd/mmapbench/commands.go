@@ -25,6 +25,7 @@ var commands = []command{
 	{"ipc", "measure how fast a store in shared memory reaches another process", runIPC},
 	{"monitor", "the article's monitor: print the shared {pid, counter} record when it changes", runMonitor},
 	{"changer", "the article's changer: set the record's pid and increment its counter", runChanger},
+	{"oom", "read a file larger than a memory cgroup's limit: the eviction cliff, per second", runOOM},
 	{"cv", "check the noise of benchmark results: coefficient of variation per benchmark", runCV},
 	{"regress", "the regression gate: compare two results files, or two commits run interleaved", runRegress},
 	{"plot", "render the report's figures (SVG, PNG) from results files", runPlot},
