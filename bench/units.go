@@ -30,6 +30,10 @@ const (
 	UnitWriteBytes    = "wchar-B/op"        // /proc/self/io wchar
 	UnitNsecPerPage   = "nsec/page"         // BenchmarkFault: wall time per page of the mapping
 	UnitMinfltPerPage = "minflt/page"       // BenchmarkFault: minor faults per page (1/16: 64KiB fault-around)
+	UnitWakeP50       = "wake-p50-usec"     // BenchmarkBystander: median lateness of the bystander's wake-ups
+	UnitWakeP99       = "wake-p99-usec"     // BenchmarkBystander: 99th percentile lateness
+	UnitWakeMax       = "wake-max-usec"     // BenchmarkBystander: largest lateness
+	UnitWakeSamples   = "wake-samples"      // BenchmarkBystander: number of wake-ups measured
 )
 
 // A UnitInfo describes one custom benchmark unit and which direction is an
@@ -54,6 +58,10 @@ var units = []UnitInfo{
 	{UnitWriteBytes, "lower", "bytes passed to write-family system calls per op (/proc/self/io wchar; stores through a mapping are not counted)"},
 	{UnitNsecPerPage, "lower", "nanoseconds per page to map, populate, touch and unmap a mapping (BenchmarkFault)"},
 	{UnitMinfltPerPage, "lower", "minor faults per page touched (BenchmarkFault): fault-around shows as 1/16"},
+	{UnitWakeP50, "lower", "median lateness of a sleeping bystander goroutine's wake-ups, microseconds (BenchmarkBystander)"},
+	{UnitWakeP99, "lower", "99th percentile lateness of the bystander's wake-ups, microseconds (BenchmarkBystander)"},
+	{UnitWakeMax, "lower", "largest lateness of the bystander's wake-ups, microseconds (BenchmarkBystander)"},
+	{UnitWakeSamples, "higher", "bystander wake-ups measured (BenchmarkBystander): the p99 rests on this many samples"},
 }
 
 // Units returns the table of custom units with their directions. The
