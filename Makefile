@@ -6,7 +6,7 @@ GO ?= go
 # make bench's knobs are scripts/bench.sh's environment variables:
 # make bench COUNT=10 BENCHTIME=0.5s SIZES=16MiB,1GiB MMAPBENCH_DIR=/mnt/nvme
 
-.PHONY: all test vet race benchonce bench bench-full bench-ipc noise crosscheck plots report compare backends bench-ci calibrate-gate clean
+.PHONY: all test vet race benchonce bench bench-full bench-ipc noise crosscheck plots report compare backends bench-ci calibrate-gate oom clean
 all: test
 
 test: vet race benchonce
@@ -31,6 +31,15 @@ bench:
 bench-ipc:
 	$(GO) run ./cmd/mmapbench ipc -count $${COUNT:-5} > $${OUT:-results/$$(date -u +%Y-%m-%d)-$$(hostname -s)-ipc-full.txt}
 
+# A working set larger than memory (needs root: it places a memory cgroup
+# around each run): the time series in results/<date>-<host>-oom.csv, the
+# start/steady summary in -oom.txt. About 3.5 minutes with the defaults.
+# Knobs: OOM_FLAGS='-limit 256MiB -size 2GiB -duration 20s -readers 1' MMAPBENCH_DIR=
+oom:
+	@stem=$${OUT:-results/$$(date -u +%Y-%m-%d)-$$(hostname -s)}; \
+	$(GO) run ./cmd/mmapbench oom -csv "$$stem-oom.csv" $(OOM_FLAGS) > "$$stem-oom.txt" && \
+	echo "results: $$stem-oom.txt $$stem-oom.csv" >&2
+
 # The whole matrix; see the README for its duration.
 bench-full:
 	GO=$(GO) PROFILE=full COUNT=$${COUNT:-5} scripts/bench.sh
@@ -47,11 +56,14 @@ noise:
 crosscheck:
 	GO=$(GO) scripts/fio-crosscheck.sh
 
-# Figures of the latest make bench results (or FILE=results/x.txt), SVG and PNG.
+# Figures of the latest make bench results (or FILE=results/x.txt), with
+# their -ipc, -sched and -oom siblings when present; SVG and PNG.
 plots:
 	@f=$${FILE:-$$(ls results/[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-$$(hostname -s).txt 2>/dev/null | sort | tail -1)}; \
 	test -n "$$f" || { echo "make plots: no results/<date>-$$(hostname -s).txt: run make bench" >&2; exit 2; }; \
-	$(GO) run ./cmd/mmapbench plot -o results/plots "$$f" "$${f%.txt}-ipc.txt"
+	set -- "$$f" "$${f%.txt}-ipc.txt"; \
+	for s in sched.txt oom.txt oom.csv; do test -f "$${f%.txt}-$$s" && set -- "$$@" "$${f%.txt}-$$s"; done; \
+	$(GO) run ./cmd/mmapbench plot -o results/plots "$$@"
 
 # results/REPORT.md from the latest results; first records the durability
 # and counter runs beside them (about 2 s).

@@ -7,9 +7,12 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+
+	"github.com/mmapbench/mmapbench/oom"
 )
 
 // A Figure is one plot the report shows.
@@ -47,7 +50,59 @@ func Figures() []Figure {
 		{"fault-cost", "Cost of mapping a page on first touch",
 			"Time per 4KiB page of mapping, touching every page once and unmapping (BenchmarkFault), against file size.",
 			faultCost},
+		{"oom-rand", "Random 4KiB reads over a file larger than the memory limit",
+			"Throughput per second of each run of mmapbench oom (pattern=rand), from a cold start: the page cache fills up to the cgroup's limit, then every new page evicts an old one.",
+			func(rs *Results) (*chart, error) { return oomSeries(rs, "rand") }},
+		{"oom-seq", "Sequential scan of a file larger than the memory limit",
+			"The same for the sequential scan (pattern=seq).",
+			func(rs *Results) (*chart, error) { return oomSeries(rs, "seq") }},
 	}
+}
+
+// OOMSetups is the order of mmapbench oom's setups in figures and tables.
+var OOMSetups = oom.SetupNames()
+
+// oomSeries draws throughput against time, one line per setup.
+func oomSeries(rs *Results, pattern string) (*chart, error) {
+	bySetup := map[string]plotter.XYs{}
+	lo, hi := math.Inf(1), 0.0
+	for _, r := range rs.Series {
+		if r.Pattern != pattern || r.Elapsed <= 0 {
+			continue
+		}
+		mbs := float64(r.Bytes) / r.Elapsed / 1e6
+		bySetup[r.Config] = append(bySetup[r.Config], plotter.XY{X: float64(r.Second), Y: max(mbs, 0.01)})
+		lo, hi = min(lo, max(mbs, 0.01)), max(hi, mbs)
+	}
+	if len(bySetup) == 0 {
+		return nil, fmt.Errorf("%w: no mmapbench oom time series with pattern=%s", ErrNoData, pattern)
+	}
+	c := newChart(map[string]string{"rand": "Random reads", "seq": "Sequential scan"}[pattern]+" over a file larger than the memory limit", "seconds since the run started (cold cache)", "MB/s")
+	c.p.X.Min = 0
+	logAxis(&c.p.Y, lo, hi, trimFloat)
+	setups := make([]string, 0, len(bySetup))
+	for s := range bySetup {
+		setups = append(setups, s)
+	}
+	for i, s := range sorted(setups, OOMSetups) {
+		if err := c.line(s, bySetup[s], oomColor(s), strings.HasPrefix(s, "pread"), i); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// oomColor gives mmap's setups shades of mmap's color and pread's of pread's.
+func oomColor(setup string) color.Color {
+	switch setup {
+	case "mmap-rand":
+		return color.RGBA{R: 230, G: 120, B: 20, A: 255}
+	case "mmap-seq":
+		return color.RGBA{R: 150, G: 60, B: 160, A: 255}
+	case "pread-direct":
+		return color.RGBA{R: 20, G: 140, B: 60, A: 255}
+	}
+	return backendColor(setup)
 }
 
 // A Rendered figure: its files, or why it was skipped.

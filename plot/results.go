@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"github.com/mmapbench/mmapbench/oom"
 	"os"
 	"slices"
 	"strings"
@@ -20,8 +21,10 @@ type Results struct {
 	// Warnings name the lines that are not valid benchmark results
 	// ("file:line: message"); like benchstat, Load skips them.
 	Warnings []string
-	rows     []*Row
-	byName   map[string]*Row
+	// Series holds the time series of mmapbench oom (its -csv files).
+	Series []oom.Row
+	rows   []*Row
+	byName map[string]*Row
 }
 
 // A Config is one configuration line of a results file ("kernel: 6.18").
@@ -60,7 +63,8 @@ func (r *Row) Median(unit string) (float64, bool) {
 // table needs.
 var ErrNoData = errors.New("no data")
 
-// Load reads results files in Go benchmark format. A file that cannot be
+// Load reads results files in Go benchmark format, and time series of
+// mmapbench oom from files named *.csv. A file that cannot be
 // opened is an *fs.PathError naming it. A malformed line (a run cut short,
 // a stray print) is skipped and named in Warnings, as benchstat does.
 func Load(paths ...string) (*Results, error) {
@@ -70,6 +74,16 @@ func Load(paths ...string) (*Results, error) {
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, err
+		}
+		if strings.HasSuffix(path, ".csv") {
+			rows, err := oom.ReadCSV(f)
+			f.Close()
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			rs.Series = append(rs.Series, rows...)
+			rs.Files = append(rs.Files, path)
+			continue
 		}
 		r := benchfmt.NewReader(f, path)
 		first := true
@@ -105,8 +119,15 @@ func (rs *Results) add(res *benchfmt.Result) {
 	name.Write(base)
 	keys := map[string]string{}
 	for _, p := range parts {
+		if n, ok := strings.CutPrefix(string(p), "-"); ok {
+			// The GOMAXPROCS suffix (go test leaves it out at 1): rows
+			// run with -cpu 1,2 stay apart.
+			keys[ProcsKey] = n
+			name.Write(p)
+			continue
+		}
 		if !strings.HasPrefix(string(p), "/") {
-			continue // the -N GOMAXPROCS suffix
+			continue
 		}
 		name.Write(p)
 		if k, v, ok := strings.Cut(string(p[1:]), "="); ok {
@@ -149,15 +170,25 @@ next:
 }
 
 // Row returns the row of exactly this benchmark bench and these name keys
-// (every key of the name must be given), or nil.
+// (every key of the name must be given; ProcsKey may be left out), or nil.
 func (rs *Results) Row(bench string, keys map[string]string) *Row {
+	named := func(m map[string]string) int {
+		if _, ok := m[ProcsKey]; ok {
+			return len(m) - 1
+		}
+		return len(m)
+	}
 	for _, r := range rs.Rows(bench, keys) {
-		if len(r.Keys) == len(keys) {
+		if named(r.Keys) == named(keys) {
 			return r
 		}
 	}
 	return nil
 }
+
+// ProcsKey is the key under which a row keeps its name's GOMAXPROCS
+// suffix ("2" for BenchmarkX-2); rows run at GOMAXPROCS=1 have none.
+const ProcsKey = "gomaxprocs"
 
 // Has reports whether there is any result of benchmark bench.
 func (rs *Results) Has(bench string) bool {

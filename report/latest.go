@@ -16,12 +16,17 @@ type Files struct {
 	IPC     string // <date>-<host>-ipc.txt
 	Durable string // <date>-<host>-durable.txt: output of mmapbench ipc -mode durable
 	Count   string // <date>-<host>-count.txt: output of mmapbench ipc -mode count
+	// Optional: each is left out of the report when its file is missing.
+	Sched     string // <date>-<host>-sched.txt: BenchmarkBystander at -cpu 1,2 (make bench)
+	OOM       string // <date>-<host>-oom.txt: summary of mmapbench oom (make oom)
+	OOMSeries string // <date>-<host>-oom.csv: its time series
 }
 
 // Siblings returns the files that belong with the results file bench.
 func Siblings(bench string) Files {
 	stem := strings.TrimSuffix(bench, ".txt")
-	return Files{Bench: bench, IPC: stem + "-ipc.txt", Durable: stem + "-durable.txt", Count: stem + "-count.txt"}
+	return Files{Bench: bench, IPC: stem + "-ipc.txt", Durable: stem + "-durable.txt", Count: stem + "-count.txt",
+		Sched: stem + "-sched.txt", OOM: stem + "-oom.txt", OOMSeries: stem + "-oom.csv"}
 }
 
 var dated = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}-(.+)\.txt$`)

@@ -82,6 +82,8 @@ func Write(w io.Writer, in Input) error {
 	figure(p, in, "faults", "fault-cost")
 	writeIPC(p, rs)
 	figure(p, in, "ipc-spin", "ipc-futex")
+	writeOOM(p, rs, in)
+	writeBystander(p, rs)
 	writeEvidence(p, in)
 
 	_, err := io.WriteString(w, b.String())
@@ -90,7 +92,7 @@ func Write(w io.Writer, in Input) error {
 
 func fileList(f Files) string {
 	var names []string
-	for _, n := range []string{f.Bench, f.IPC, f.Durable, f.Count} {
+	for _, n := range []string{f.Bench, f.IPC, f.Durable, f.Count, f.Sched, f.OOM, f.OOMSeries} {
 		if n != "" {
 			names = append(names, "`"+filepath.Base(n)+"`")
 		}

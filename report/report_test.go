@@ -20,7 +20,7 @@ const fixture = "testdata/2026-11-25-vm.txt"
 func fixtureInput(t *testing.T) Input {
 	t.Helper()
 	files := Siblings(fixture)
-	rs, err := plot.Load(files.Bench, files.IPC)
+	rs, err := plot.Load(files.Bench, files.IPC, files.Sched, files.OOM, files.OOMSeries)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -152,5 +152,24 @@ func TestLatest(t *testing.T) {
 	}
 	if _, err := Latest(dir, "nohost"); err == nil || !strings.Contains(err.Error(), `for host "nohost"`) {
 		t.Errorf("Latest(nohost) = %v; want an error naming the host", err)
+	}
+}
+
+func TestCliffRule(t *testing.T) {
+	for _, tc := range []struct {
+		ratio float64
+		want  string
+	}{{0.5, "**cliff** (−50%)"}, {0.85, "none"}, {1.3, "rises (+30%)"}, {0, "–"}} {
+		if got := (Cliff{Ratio: tc.ratio}).Verdict(); got != tc.want {
+			t.Errorf("ratio %.2f: verdict %q, want %q", tc.ratio, got, tc.want)
+		}
+	}
+	cs := []Cliff{{Setup: "mmap", Pattern: "rand", Ratio: 0.4}, {Setup: "pread-direct", Pattern: "rand", Ratio: 0.97}}
+	if got := cliffTarget(cs); !strings.Contains(got, "a cliff in 1 of 1 mmap runs (mmap rand)") || !strings.HasSuffix(got, "**met**.") {
+		t.Errorf("cliffTarget = %q", got)
+	}
+	cs[1].Ratio = 0.5
+	if got := cliffTarget(cs); !strings.Contains(got, "O_DIRECT pread: a cliff (pread-direct rand)") || !strings.Contains(got, "**not met here**") {
+		t.Errorf("cliffTarget with an O_DIRECT cliff = %q", got)
 	}
 }

@@ -14,6 +14,8 @@
 #   OUT=             results file (default results/<date>-<host>[-full].txt);
 #                    the IPC run goes beside it, in <OUT without .txt>-ipc.txt
 #   IPC=1            0 skips the quick IPC run (mmapbench ipc -quick)
+#   SCHED=1          0 skips BenchmarkBystander at GOMAXPROCS 1 and 2 (-cpu 1,2),
+#                    written beside the results in <OUT without .txt>-sched.txt
 #   GO=go
 set -euo pipefail
 
@@ -83,4 +85,22 @@ if [ "${IPC:-1}" != 0 ]; then
 	ipcargs=(ipc -quick -count "$COUNT")
 	[ -n "${MMAPBENCH_DIR:-}" ] && ipcargs+=(-dir "$MMAPBENCH_DIR")
 	"$bin/mmapbench" "${ipcargs[@]}" >"$ipcout"
+fi
+
+if [ "${SCHED:-1}" != 0 ]; then
+	schedout="${OUT%.txt}-sched.txt"
+	echo >&2
+	echo "mmapbench: BenchmarkBystander at GOMAXPROCS 1 and 2 (-cpu 1,2 -count $COUNT); results in $schedout" >&2
+	# Its own run: -cpu applies to every benchmark of a run, and only this one
+	# asks for GOMAXPROCS=1.
+	schedargs=(-test.run '^$' -test.bench '^BenchmarkBystander$' -test.cpu 1,2 -test.count "$COUNT"
+		-test.benchtime "$BENCHTIME" -test.benchmem -progress)
+	[ -n "${MMAPBENCH_DIR:-}" ] && schedargs+=(-benchdir "$MMAPBENCH_DIR")
+	"$bin/bench.test" "${schedargs[@]}" >"$schedout"
+	if grep -q -- '--- FAIL' "$schedout"; then
+		echo "mmapbench: BenchmarkBystander failed; see $schedout" >&2
+		exit 1
+	fi
+	"$GO" tool benchstat -filter '.unit:(wake-p50-usec OR wake-p99-usec)' -table .unit -row /backend,/mitigation,/readers -col /gomaxprocs "$schedout" 2>/dev/null ||
+		"$GO" tool benchstat -filter '.unit:(wake-p50-usec OR wake-p99-usec)' "$schedout"
 fi

@@ -61,7 +61,16 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 			return code
 		}
 	}
-	rs, code := loadResults("report", []string{files.Bench, files.IPC}, stderr)
+	inputs := []string{files.Bench, files.IPC}
+	for _, opt := range []*string{&files.Sched, &files.OOM, &files.OOMSeries} {
+		if exists(*opt) {
+			inputs = append(inputs, *opt)
+		} else {
+			fprintf(stderr, "mmapbench report: no %s: its section is left out\n", *opt)
+			*opt = ""
+		}
+	}
+	rs, code := loadResults("report", inputs, stderr)
 	if code >= 0 {
 		return code
 	}

@@ -12,7 +12,8 @@ func copyFixture(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	src := filepath.Dir(fixtureBench)
-	for _, name := range []string{"2026-11-25-vm.txt", "2026-11-25-vm-ipc.txt", "2026-11-25-vm-durable.txt", "2026-11-25-vm-count.txt"} {
+	for _, name := range []string{"2026-11-25-vm.txt", "2026-11-25-vm-ipc.txt", "2026-11-25-vm-durable.txt", "2026-11-25-vm-count.txt",
+		"2026-11-25-vm-sched.txt", "2026-11-25-vm-oom.txt", "2026-11-25-vm-oom.csv"} {
 		data, err := os.ReadFile(filepath.Join(src, name))
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,244 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/mmapbench/mmapbench/oom"
+	"github.com/mmapbench/mmapbench/plot"
+)
+
+// CliffDrop is how far a run's steady throughput must fall below its
+// start to count as a cliff: twice Tie, so run-to-run noise cannot make one.
+const CliffDrop = 2 * Tie
+
+// A Cliff compares one oom run's throughput before and after its cache
+// filled.
+type Cliff struct {
+	Setup, Pattern string
+	Start, Steady  *plot.Row
+	Ratio          float64 // steady ÷ start throughput; 0 when unknown
+	FilledAfter    int     // seconds until the cgroup's usage reached 90% of the limit; -1: never; 0: unknown
+}
+
+// Verdict says whether the run fell off a cliff by the CliffDrop rule.
+func (c Cliff) Verdict() string {
+	switch {
+	case c.Ratio == 0:
+		return "–"
+	case c.Ratio < 1-CliffDrop:
+		return fmt.Sprintf("**cliff** (−%.0f%%)", 100*(1-c.Ratio))
+	case c.Ratio > 1+CliffDrop:
+		return fmt.Sprintf("rises (+%.0f%%)", 100*(c.Ratio-1))
+	}
+	return "none"
+}
+
+// Cliffs returns every oom run of the results, setups in plot.OOMSetups
+// order within each pattern.
+func Cliffs(rs *plot.Results) []Cliff {
+	var cs []Cliff
+	rows := rs.Rows("OOM", nil)
+	for _, pattern := range plot.Values(rows, "pattern") {
+		for _, setup := range plot.OOMSetups {
+			start := first(rs.Rows("OOM", map[string]string{"config": setup, "pattern": pattern, "phase": "start"}))
+			steady := first(rs.Rows("OOM", map[string]string{"config": setup, "pattern": pattern, "phase": "steady"}))
+			if start == nil && steady == nil {
+				continue
+			}
+			c := Cliff{Setup: setup, Pattern: pattern, Start: start, Steady: steady}
+			if start != nil && steady != nil {
+				t0, ok0 := start.Median("ns/op")
+				t1, ok1 := steady.Median("ns/op")
+				if ok0 && ok1 && t1 > 0 {
+					c.Ratio = t0 / t1 // throughput ratio: time per op inverted
+				}
+			}
+			c.FilledAfter = filledAfter(rs, setup, pattern, start)
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
+func first(rows []*plot.Row) *plot.Row {
+	if len(rows) == 0 {
+		return nil
+	}
+	return rows[0]
+}
+
+// filledAfter finds in the time series the second the cache filled.
+func filledAfter(rs *plot.Results, setup, pattern string, r *plot.Row) int {
+	if r == nil {
+		return 0
+	}
+	limit, err := plot.ParseSize(r.Key("limit"))
+	if err != nil {
+		return 0
+	}
+	var rows []oom.Row
+	for _, row := range rs.Series {
+		if row.Config == setup && row.Pattern == pattern {
+			rows = append(rows, row)
+		}
+	}
+	if len(rows) == 0 {
+		return 0
+	}
+	if i := oom.FilledAt(rows, limit); i >= 0 {
+		return rows[i].Second
+	}
+	return -1
+}
+
+func writeOOM(p printer, rs *plot.Results, in Input) {
+	cs := Cliffs(rs)
+	if len(cs) == 0 {
+		return
+	}
+	k := cs[0].Start
+	if k == nil {
+		k = cs[0].Steady
+	}
+	p("## When mmap hurts: a working set larger than memory\n\n")
+	p("`mmapbench oom` (`make oom`, as root): a %s file read by %s goroutine(s) in a child process held to **%s** of memory, page cache included, by a memory cgroup made for each run; every run starts with the file evicted. "+
+		"*start* is the time until the cgroup's usage first reached %.0f%% of the limit, *steady* the time after it (the second in which it filled is left out). "+
+		"A **cliff** is a steady throughput more than %.0f%% below the start's. Times per operation are wall time; device bytes per operation are read amplification (4096 is none for 4KiB reads).\n\n",
+		k.Key("size"), k.Key("readers"), k.Key("limit"), 100*oom.FillFraction, 100*CliffDrop)
+	for _, pattern := range []string{"rand", "seq"} {
+		var sel []Cliff
+		for _, c := range cs {
+			if c.Pattern == pattern {
+				sel = append(sel, c)
+			}
+		}
+		if len(sel) == 0 {
+			continue
+		}
+		bs := sel[0].Start
+		if bs == nil {
+			bs = sel[0].Steady
+		}
+		p("**%s, %s blocks**\n\n", strings.ToUpper(patternName(pattern)[:1])+patternName(pattern)[1:], bs.Key("bs"))
+		p("| setup | cache full after | start | steady | steady ÷ start | major faults/op | device bytes/op | system CPU/op | cliff? |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
+		for _, c := range sel {
+			filled := "–"
+			switch {
+			case c.FilledAfter > 0:
+				filled = fmt.Sprintf("%d s", c.FilledAfter)
+			case c.FilledAfter < 0:
+				filled = "never"
+			}
+			ratio := "–"
+			if c.Ratio > 0 {
+				ratio = fmt.Sprintf("%.2f", c.Ratio)
+			}
+			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c.Setup, filled, cellMB(c.Start), cellMB(c.Steady), ratio,
+				metric(c.Steady, "majflt/op", trim), metric(c.Steady, oom.UnitDeviceRead, trim),
+				metric(c.Steady, "sys-nsec/op", plot.FormatNanos), c.Verdict())
+		}
+		p("\n")
+	}
+	p("%s\n\n", cliffTarget(cs))
+	figure(p, in, "oom-rand", "oom-seq")
+}
+
+// cliffTarget states issue 6's target against the runs: a cliff for mmap,
+// none for O_DIRECT pread.
+func cliffTarget(cs []Cliff) string {
+	var mmapCliffs, mmapRuns []string
+	direct := "not run"
+	for _, c := range cs {
+		name := c.Setup + " " + c.Pattern
+		switch {
+		case strings.HasPrefix(c.Setup, "mmap"):
+			mmapRuns = append(mmapRuns, name)
+			if c.Ratio > 0 && c.Ratio < 1-CliffDrop {
+				mmapCliffs = append(mmapCliffs, name)
+			}
+		case c.Setup == "pread-direct":
+			if direct == "not run" {
+				direct = "none"
+			}
+			if c.Ratio > 0 && c.Ratio < 1-CliffDrop {
+				direct = "a cliff (" + name + ")"
+			}
+		}
+	}
+	mmap := fmt.Sprintf("a cliff in %d of %d mmap runs", len(mmapCliffs), len(mmapRuns))
+	if len(mmapCliffs) > 0 {
+		mmap += " (" + strings.Join(mmapCliffs, ", ") + ")"
+	}
+	met := "**not met here**"
+	if len(mmapCliffs) > 0 && direct == "none" {
+		met = "**met**"
+	}
+	return fmt.Sprintf("Target (a cliff for mmap, none for O_DIRECT pread): %s; O_DIRECT pread: %s. %s.", mmap, direct, met)
+}
+
+// cellMB formats a median time per operation and its throughput in MB/s:
+// oom's throughputs span 0.1 to 2000 MB/s.
+func cellMB(r *plot.Row) string {
+	if r == nil {
+		return "–"
+	}
+	t, ok := r.Median("ns/op")
+	if !ok {
+		return "–"
+	}
+	s := plot.FormatNanos(t)
+	if mbs, ok := r.Median("MB/s"); ok {
+		s += " (" + trim(mbs) + " MB/s)"
+	}
+	return s
+}
+
+// metric formats the median of unit in r, or "–".
+func metric(r *plot.Row, unit string, format func(float64) string) string {
+	if r == nil {
+		return "–"
+	}
+	v, ok := r.Median(unit)
+	if !ok || math.IsNaN(v) {
+		return "–"
+	}
+	return format(v)
+}
+
+// BystanderRows is the order of BenchmarkBystander's rows in the report:
+// the control, then cold mmap next to its mitigations and pread.
+var BystanderRows = []struct{ Backend, Mitigation string }{
+	{"none", "none"}, {"mmap", "none"}, {"mmap", "willneed"}, {"mmap", "populate"}, {"pread", "none"},
+}
+
+func writeBystander(p printer, rs *plot.Results) {
+	rows := rs.Rows("Bystander", nil)
+	if len(rows) == 0 {
+		return
+	}
+	p("## Go's scheduler under page faults\n\n")
+	p("BenchmarkBystander: a goroutine sleeps 1 ms in a loop and records how late it wakes, while readers scan a cold file sequentially: through the mapping (faults), through the mapping after `MADV_WILLNEED` one chunk ahead or `MADV_POPULATE_READ` on each chunk, or with pread. " +
+		"A goroutine in a page fault keeps its P; one in a system call can lose it to sysmon. Medians over the runs; with few samples per run, p99 is close to the maximum.\n\n")
+	p("| GOMAXPROCS | readers | backend | mitigation | runs | wake-up p50 | p99 | max | samples/run | MB/s |\n|---:|---:|---|---|---:|---:|---:|---:|---:|---:|\n")
+	usec := func(v float64) string { return plot.FormatNanos(v * 1e3) }
+	for _, procs := range []string{"", "2"} {
+		for _, readers := range plot.Values(rows, "readers") {
+			for _, br := range BystanderRows {
+				r := rs.Row("Bystander", map[string]string{"backend": br.Backend, "mitigation": br.Mitigation, "readers": readers, plot.ProcsKey: procs})
+				if r == nil || r.Key(plot.ProcsKey) != procs {
+					continue
+				}
+				gmp := procs
+				if gmp == "" {
+					gmp = "1"
+				}
+				p("| %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |\n", gmp, readers, br.Backend, br.Mitigation, len(r.Iters),
+					metric(r, "wake-p50-usec", usec), metric(r, "wake-p99-usec", usec), metric(r, "wake-max-usec", usec),
+					metric(r, "wake-samples", trim), metric(r, "MB/s", trim))
+			}
+		}
+	}
+	p("\n")
+}
