@@ -36,6 +36,12 @@ const (
 	UnitWakeSamples   = "wake-samples"      // BenchmarkBystander: number of wake-ups measured
 )
 
+// Units reported by BenchmarkReaders, whose op is one pass over the file.
+const (
+	UnitBytesPerSecPerReader = "B/s/reader"          // aggregate throughput divided by the number of readers
+	UnitTLBShootdownsPerPass = "tlb-shootdowns/pass" // machine-wide TLB shootdown interrupts per timed pass
+)
+
 // A UnitInfo describes one custom benchmark unit and which direction is an
 // improvement, for the benchfmt "Unit <unit> better=<dir>" metadata line.
 type UnitInfo struct {
@@ -58,6 +64,8 @@ var units = []UnitInfo{
 	{UnitWriteBytes, "lower", "bytes passed to write-family system calls per op (/proc/self/io wchar; stores through a mapping are not counted)"},
 	{UnitNsecPerPage, "lower", "nanoseconds per page to map, populate, touch and unmap a mapping (BenchmarkFault)"},
 	{UnitMinfltPerPage, "lower", "minor faults per page touched (BenchmarkFault): fault-around shows as 1/16"},
+	{UnitBytesPerSecPerReader, "higher", "bytes per second each reader got (BenchmarkReaders): the readers' aggregate throughput over their number"},
+	{UnitTLBShootdownsPerPass, "lower", "TLB shootdown interrupts per pass, machine-wide from /proc/interrupts (BenchmarkReaders); other processes add to it"},
 	{UnitWakeP50, "lower", "median lateness of a sleeping bystander goroutine's wake-ups, microseconds (BenchmarkBystander)"},
 	{UnitWakeP99, "lower", "99th percentile lateness of the bystander's wake-ups, microseconds (BenchmarkBystander)"},
 	{UnitWakeMax, "lower", "largest lateness of the bystander's wake-ups, microseconds (BenchmarkBystander)"},
