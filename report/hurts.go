@@ -242,3 +242,34 @@ func writeBystander(p printer, rs *plot.Results) {
 	}
 	p("\n")
 }
+
+func writeReaders(p printer, rs *plot.Results) {
+	rows := rs.Rows("Readers", nil)
+	if len(rows) == 0 {
+		return
+	}
+	p("## Concurrency: K readers on one mapping or one descriptor\n\n")
+	p("BenchmarkReaders: K goroutines share one store and together read every 4KiB block of the file once per pass, in random order (advice=rand: one device read per cold block for both backends); GOMAXPROCS as the run's. Medians: total MB/s, MB/s per reader, major faults and machine-wide TLB shootdowns per pass.\n\n")
+	p("| cache | size | readers | mmap MB/s | per reader | pread MB/s | per reader | mmap ÷ pread | mmap majflt/pass | TLB shootdowns/pass (mmap, pread) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	perReader := func(v float64) string { return trim(v / 1e6) }
+	for _, cache := range plot.Values(rows, "cache") {
+		for _, size := range plot.Values(rs.Rows("Readers", map[string]string{"cache": cache}), "size") {
+			for _, k := range plot.Values(rs.Rows("Readers", map[string]string{"cache": cache, "size": size}), "readers") {
+				m := first(rs.Rows("Readers", map[string]string{"backend": "mmap", "cache": cache, "size": size, "readers": k}))
+				r := first(rs.Rows("Readers", map[string]string{"backend": "pread", "cache": cache, "size": size, "readers": k}))
+				ratio := "–"
+				if m != nil && r != nil {
+					a, ok1 := m.Median("MB/s")
+					b, ok2 := r.Median("MB/s")
+					if ok1 && ok2 && b > 0 {
+						ratio = fmt.Sprintf("%.2f", a/b)
+					}
+				}
+				p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s, %s |\n", cache, size, k,
+					metric(m, "MB/s", trim), metric(m, "B/s/reader", perReader), metric(r, "MB/s", trim), metric(r, "B/s/reader", perReader),
+					ratio, metric(m, "majflt/op", trim), metric(m, "tlb-shootdowns/pass", trim), metric(r, "tlb-shootdowns/pass", trim))
+			}
+		}
+	}
+	p("\n")
+}

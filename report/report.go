@@ -84,6 +84,7 @@ func Write(w io.Writer, in Input) error {
 	figure(p, in, "ipc-spin", "ipc-futex")
 	writeOOM(p, rs, in)
 	writeBystander(p, rs)
+	writeReaders(p, rs)
 	writeEvidence(p, in)
 
 	_, err := io.WriteString(w, b.String())

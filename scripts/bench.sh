@@ -24,7 +24,7 @@ GO=${GO:-go}
 PROFILE=${PROFILE:-quick}
 COUNT=${COUNT:-5}
 BENCHTIME=${BENCHTIME:-0.1s}
-BENCH=${BENCH:-'^Benchmark(Read|Write|WriteSync|OpenRead|Fault)$'}
+BENCH=${BENCH:-'^Benchmark(Read|Write|WriteSync|OpenRead|Fault|Readers)$'}
 suffix=""
 [ "$PROFILE" = quick ] || suffix="-$PROFILE"
 OUT=${OUT:-"results/$(date -u +%Y-%m-%d)-$(hostname -s)$suffix.txt"}
