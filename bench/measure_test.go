@@ -18,6 +18,17 @@ import (
 // returns its result.
 func benchOnce(t *testing.T, c rwCase, o op, n int) testing.BenchmarkResult {
 	t.Helper()
+	r := benchN(t, n, func(b *testing.B) { runCase(b, c, o) })
+	if r.N == 0 {
+		t.Fatalf("benchmark %s failed or was skipped", c.name())
+	}
+	return r
+}
+
+// benchN runs f as a benchmark of exactly n iterations (-benchtime=nx for
+// the duration) and fails the test if the benchmark failed.
+func benchN(t *testing.T, n int, f func(b *testing.B)) testing.BenchmarkResult {
+	t.Helper()
 	bt := flag.Lookup("test.benchtime")
 	old := bt.Value.String()
 	if err := bt.Value.Set(strconv.Itoa(n) + "x"); err != nil {
@@ -27,10 +38,10 @@ func benchOnce(t *testing.T, c rwCase, o op, n int) testing.BenchmarkResult {
 	var failed bool
 	r := testing.Benchmark(func(b *testing.B) {
 		defer func() { failed = b.Failed() }()
-		runCase(b, c, o)
+		f(b)
 	})
-	if failed || r.N == 0 {
-		t.Fatalf("benchmark %s failed or was skipped", c.name())
+	if failed {
+		t.Fatalf("benchmark failed after %d iterations", r.N)
 	}
 	return r
 }

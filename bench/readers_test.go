@@ -3,7 +3,6 @@ package bench
 import (
 	"encoding/binary"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -524,19 +523,9 @@ func TestReadersPasses(t *testing.T) {
 // readersOnce runs readersRun for c with n timed passes.
 func readersOnce(t *testing.T, c rwCase, n int) testing.BenchmarkResult {
 	t.Helper()
-	bt := flag.Lookup("test.benchtime")
-	old := bt.Value.String()
-	if err := bt.Value.Set(strconv.Itoa(n) + "x"); err != nil {
-		t.Fatal(err)
-	}
-	defer bt.Value.Set(old)
-	var failed bool
-	r := testing.Benchmark(func(b *testing.B) {
-		defer func() { failed = b.Failed() }()
-		readersRun(b, c)
-	})
-	if failed || r.N != n {
-		t.Fatalf("benchmark %s failed, was skipped or ran %d passes, not %d", readersName(c), r.N, n)
+	r := benchN(t, n, func(b *testing.B) { readersRun(b, c) })
+	if r.N != n {
+		t.Fatalf("benchmark %s was skipped or ran %d passes, not %d", readersName(c), r.N, n)
 	}
 	return r
 }

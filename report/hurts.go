@@ -179,20 +179,9 @@ func cliffTarget(cs []Cliff) string {
 }
 
 // cellMB formats a median time per operation and its throughput in MB/s:
-// oom's throughputs span 0.1 to 2000 MB/s.
+// oom's throughputs span 0.1 to 2000 MB/s, too wide for GiB/s.
 func cellMB(r *plot.Row) string {
-	if r == nil {
-		return "–"
-	}
-	t, ok := r.Median("ns/op")
-	if !ok {
-		return "–"
-	}
-	s := plot.FormatNanos(t)
-	if mbs, ok := r.Median("MB/s"); ok {
-		s += " (" + trim(mbs) + " MB/s)"
-	}
-	return s
+	return cellWith(r, func(mbs float64) string { return trim(mbs) + " MB/s" })
 }
 
 // metric formats the median of unit in r, or "–".

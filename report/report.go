@@ -125,6 +125,12 @@ func figure(p printer, in Input, names ...string) {
 
 // cell formats a median time and its throughput: "1.53µs (2.49 GiB/s)".
 func cell(r *plot.Row) string {
+	return cellWith(r, func(mbs float64) string { return threeDigits(mbs*1e6/(1<<30)) + " GiB/s" })
+}
+
+// cellWith formats a median time per operation and, when there is one, its
+// median throughput as through formats it from MB/s.
+func cellWith(r *plot.Row, through func(mbs float64) string) string {
 	if r == nil {
 		return "–"
 	}
@@ -134,7 +140,7 @@ func cell(r *plot.Row) string {
 	}
 	s := plot.FormatNanos(t)
 	if mbs, ok := r.Median("MB/s"); ok && mbs > 0 {
-		s += fmt.Sprintf(" (%s GiB/s)", threeDigits(mbs*1e6/(1<<30)))
+		s += " (" + through(mbs) + ")"
 	}
 	return s
 }
