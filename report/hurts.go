@@ -22,6 +22,14 @@ type Cliff struct {
 	FilledAfter    int     // seconds until the cgroup's usage reached 90% of the limit; -1: never; 0: unknown
 }
 
+// row returns a phase's row, for the keys both phases share.
+func (c Cliff) row() *plot.Row {
+	if c.Start != nil {
+		return c.Start
+	}
+	return c.Steady
+}
+
 // Verdict says whether the run fell off a cliff by the CliffDrop rule.
 func (c Cliff) Verdict() string {
 	switch {
@@ -98,10 +106,7 @@ func writeOOM(p printer, rs *plot.Results, in Input) {
 	if len(cs) == 0 {
 		return
 	}
-	k := cs[0].Start
-	if k == nil {
-		k = cs[0].Steady
-	}
+	k := cs[0].row()
 	p("## When mmap hurts: a working set larger than memory\n\n")
 	p("`mmapbench oom` (`make oom`, as root): a %s file read by %s goroutine(s) in a child process held to **%s** of memory, page cache included, by a memory cgroup made for each run; every run starts with the file evicted. "+
 		"*start* is the time until the cgroup's usage first reached %.0f%% of the limit, *steady* the time after it (the second in which it filled is left out). "+
@@ -117,11 +122,7 @@ func writeOOM(p printer, rs *plot.Results, in Input) {
 		if len(sel) == 0 {
 			continue
 		}
-		bs := sel[0].Start
-		if bs == nil {
-			bs = sel[0].Steady
-		}
-		p("**%s, %s blocks**\n\n", strings.ToUpper(patternName(pattern)[:1])+patternName(pattern)[1:], bs.Key("bs"))
+		p("**%s, %s blocks**\n\n", strings.ToUpper(patternName(pattern)[:1])+patternName(pattern)[1:], sel[0].row().Key("bs"))
 		p("| setup | cache full after | start | steady | steady ÷ start | major faults/op | device bytes/op | system CPU/op | cliff? |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
 		for _, c := range sel {
 			filled := "–"
@@ -216,7 +217,7 @@ func writeBystander(p printer, rs *plot.Results) {
 		for _, readers := range plot.Values(rows, "readers") {
 			for _, br := range BystanderRows {
 				r := rs.Row("Bystander", map[string]string{"backend": br.Backend, "mitigation": br.Mitigation, "readers": readers, plot.ProcsKey: procs})
-				if r == nil || r.Key(plot.ProcsKey) != procs {
+				if r == nil {
 					continue
 				}
 				gmp := procs
