@@ -6,7 +6,7 @@ GO ?= go
 # make bench's knobs are scripts/bench.sh's environment variables:
 # make bench COUNT=10 BENCHTIME=0.5s SIZES=16MiB,1GiB MMAPBENCH_DIR=/mnt/nvme
 
-.PHONY: all test vet race benchonce bench bench-full bench-ipc noise crosscheck plots report compare backends bench-ci calibrate-gate oom clean
+.PHONY: all test vet race benchonce bench bench-full bench-ipc noise crosscheck plots report compare backends bench-ci calibrate-gate oom oom-zram clean
 all: test
 
 test: vet race benchonce
@@ -40,6 +40,13 @@ oom:
 	$(GO) run ./cmd/mmapbench oom -csv "$$stem-oom.csv" $(OOM_FLAGS) > "$$stem-oom.txt" && \
 	echo "results: $$stem-oom.txt $$stem-oom.csv" >&2
 
+# The same on a RAM-backed block device (zram, made and removed by the
+# script; root): a stand-in for a fast SSD, where the eviction cliff shows.
+# Writes results/<date>-<host>-oom-zram.txt and .csv; about 4 minutes.
+# Knobs: OOM_ZRAM_FLAGS='-size 4GiB -limit 1GiB -readers 2 -interval 250ms -duration 20s' ZRAM_SIZE=5G
+oom-zram:
+	GO=$(GO) scripts/oom-zram.sh
+
 # The whole matrix; see the README for its duration.
 bench-full:
 	GO=$(GO) PROFILE=full COUNT=$${COUNT:-5} scripts/bench.sh
@@ -62,7 +69,7 @@ plots:
 	@f=$${FILE:-$$(ls results/[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-$$(hostname -s).txt 2>/dev/null | sort | tail -1)}; \
 	test -n "$$f" || { echo "make plots: no results/<date>-$$(hostname -s).txt: run make bench" >&2; exit 2; }; \
 	set -- "$$f" "$${f%.txt}-ipc.txt"; \
-	for s in sched.txt oom.txt oom.csv; do test -f "$${f%.txt}-$$s" && set -- "$$@" "$${f%.txt}-$$s"; done; \
+	for s in sched.txt oom.txt oom.csv oom-zram.txt oom-zram.csv; do test -f "$${f%.txt}-$$s" && set -- "$$@" "$${f%.txt}-$$s"; done; \
 	$(GO) run ./cmd/mmapbench plot -o results/plots "$$@"
 
 # results/REPORT.md from the latest results; first records the durability

@@ -227,6 +227,7 @@ func take(r *readers, spec childSpec) snapshot {
 func (r *readers) sample(spec childSpec, enc *json.Encoder) error {
 	t := time.NewTicker(spec.Interval)
 	defer t.Stop()
+	devName := spec.Device.Name()
 	prev := take(r, spec)
 	for i := 1; i <= spec.Rows; i++ {
 		<-t.C
@@ -236,7 +237,7 @@ func (r *readers) sample(spec childSpec, enc *json.Encoder) error {
 			return err
 		}
 		ops := cur.ops - prev.ops
-		row := Row{Config: spec.Setup.Name, Pattern: spec.Pattern, Second: i, Elapsed: cur.at.Sub(prev.at).Seconds(),
+		row := Row{Config: spec.Setup.Name, Pattern: spec.Pattern, Device: devName, Second: i, Elapsed: cur.at.Sub(prev.at).Seconds(),
 			Ops: ops, Bytes: ops * spec.BS, MajorFaults: cur.major - prev.major, MinorFaults: cur.minor - prev.minor,
 			UserCPU: cur.user - prev.user, SysCPU: cur.sys - prev.sys,
 			DeviceRead: diff(cur.device, prev.device), TLB: diff(cur.tlb, prev.tlb), Usage: usage}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -26,7 +27,22 @@ func deviceOf(path string) (device, bool, error) {
 	return d, d.Major != 0, nil
 }
 
-// sectorsRead returns the device's "sectors read" from /proc/diskstats
+// Name is the kernel's name of the device ("vda", "nvme0n1p2", "zram1"),
+// from its /sys/dev/block link; "none" for a file system without one, and
+// "major:minor" when sysfs does not tell.
+func (d device) Name() string {
+	if d.Major == 0 {
+		return "none"
+	}
+	id := fmt.Sprintf("%d:%d", d.Major, d.Minor)
+	link, err := os.Readlink("/sys/dev/block/" + id)
+	if err != nil {
+		return id
+	}
+	return filepath.Base(link)
+}
+
+// bytesRead returns the device's "sectors read" from /proc/diskstats
 // (field 6; a sector there is always 512 bytes), or -1 when the kernel does
 // not list the device.
 func (d device) bytesRead() int64 {

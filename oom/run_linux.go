@@ -88,6 +88,7 @@ type Run struct {
 	Setup   Setup
 	Pattern string
 	BS      int64
+	Device  string // the kernel's name of the file's block device: "vda", "zram1"; "none" on tmpfs
 	Rows    []Row
 	Limit   int64  // as the kernel applied it
 	Peak    int64  // the cgroup's highest charge, as the kernel tracked it
@@ -164,7 +165,7 @@ func Measure(ctx context.Context, c Config, emit func(Run) error) error {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("oom: interrupted: %w", err)
 			}
-			run := Run{Setup: setup, Pattern: pattern, BS: c.BlockSize(pattern)}
+			run := Run{Setup: setup, Pattern: pattern, BS: c.BlockSize(pattern), Device: dev.Name()}
 			if err := evict(path); err != nil {
 				return err
 			}

@@ -49,7 +49,7 @@ func TestMeasureAppliesLimit(t *testing.T) {
 		}
 		var ops int64
 		for i, row := range r.Rows {
-			if row.Second != i+1 || row.Elapsed <= 0 || row.Config != r.Setup.Name || row.Pattern != "seq" {
+			if row.Second != i+1 || row.Elapsed <= 0 || row.Config != r.Setup.Name || row.Pattern != "seq" || row.Device != r.Device || r.Device == "" {
 				t.Errorf("%s: row %d is %+v", r.Setup.Name, i, row)
 			}
 			if row.Usage > r.Limit+slack {

@@ -15,6 +15,7 @@ import (
 type Row struct {
 	Config  string  // setup name, e.g. "mmap-rand"
 	Pattern string  // "rand" or "seq"
+	Device  string  // the file's block device, as the kernel names it; "" in series written before it was recorded
 	Second  int     // 1, 2, ...: the interval's number
 	Elapsed float64 // seconds the interval really lasted
 
@@ -30,8 +31,11 @@ type Row struct {
 
 // csvHeader names the CSV columns; every rate is per second of the row's
 // interval_s.
-var csvHeader = []string{"config", "pattern", "second", "interval_s", "ops_per_s", "mb_per_s",
+var csvHeader = []string{"config", "pattern", "device", "second", "interval_s", "ops_per_s", "mb_per_s",
 	"major_faults_per_s", "minor_faults_per_s", "user_cpu_pct", "sys_cpu_pct", "device_read_mb_per_s", "tlb_shootdowns_per_s", "cgroup_usage_mib"}
+
+// numericColumns are the columns after the names.
+var numericColumns = csvHeader[3:]
 
 // A CSVWriter writes rows as CSV, the header first.
 type CSVWriter struct {
@@ -64,7 +68,7 @@ func (cw *CSVWriter) Write(r Row) error {
 		return strconv.FormatFloat(float64(n)/r.Elapsed/1e6, 'f', 6, 64) // byte-exact over a whole second
 	}
 	pct := func(ns int64) string { return strconv.FormatFloat(float64(ns)/r.Elapsed/1e7, 'f', 1, 64) }
-	cw.w.Write([]string{r.Config, r.Pattern, strconv.Itoa(r.Second), strconv.FormatFloat(r.Elapsed, 'f', 3, 64),
+	cw.w.Write([]string{r.Config, r.Pattern, r.Device, strconv.Itoa(r.Second), strconv.FormatFloat(r.Elapsed, 'f', 3, 64),
 		rate(r.Ops), mb(r.Bytes), rate(r.MajorFaults), rate(r.MinorFaults), pct(r.UserCPU), pct(r.SysCPU), mb(r.DeviceRead), rate(r.TLB),
 		strconv.FormatFloat(float64(r.Usage)/(1<<20), 'f', 1, 64)})
 	cw.w.Flush()
@@ -86,7 +90,7 @@ func ReadCSV(r io.Reader) ([]Row, error) {
 		col[h] = i
 	}
 	for _, h := range csvHeader {
-		if _, ok := col[h]; !ok {
+		if _, ok := col[h]; !ok && h != "device" { // device: absent from older series
 			return nil, fmt.Errorf("oom: time series has no %q column; want the columns %v", h, csvHeader)
 		}
 	}
@@ -103,23 +107,29 @@ func ReadCSV(r io.Reader) ([]Row, error) {
 			}
 			return v, nil
 		}
-		vals := make([]float64, len(csvHeader))
-		for i, h := range csvHeader[2:] {
-			if vals[i+2], err = num(h); err != nil {
+		vals := make(map[string]float64, len(numericColumns))
+		for _, h := range numericColumns {
+			if vals[h], err = num(h); err != nil {
 				return nil, err
 			}
 		}
-		el := vals[3]
+		el := vals["interval_s"]
 		count := func(v, scale float64) int64 {
 			if v < 0 {
 				return -1
 			}
 			return int64(math.Round(v * el * scale))
 		}
-		rows = append(rows, Row{Config: rec[col["config"]], Pattern: rec[col["pattern"]], Second: int(vals[2]), Elapsed: el,
-			Ops: count(vals[4], 1), Bytes: count(vals[5], 1e6), MajorFaults: count(vals[6], 1), MinorFaults: count(vals[7], 1),
-			UserCPU: count(vals[8], 1e7), SysCPU: count(vals[9], 1e7),
-			DeviceRead: count(vals[10], 1e6), TLB: count(vals[11], 1), Usage: int64(vals[12] * (1 << 20))})
+		var dev string
+		if i, ok := col["device"]; ok {
+			dev = rec[i]
+		}
+		rows = append(rows, Row{Config: rec[col["config"]], Pattern: rec[col["pattern"]], Device: dev, Second: int(vals["second"]), Elapsed: el,
+			Ops: count(vals["ops_per_s"], 1), Bytes: count(vals["mb_per_s"], 1e6),
+			MajorFaults: count(vals["major_faults_per_s"], 1), MinorFaults: count(vals["minor_faults_per_s"], 1),
+			UserCPU: count(vals["user_cpu_pct"], 1e7), SysCPU: count(vals["sys_cpu_pct"], 1e7),
+			DeviceRead: count(vals["device_read_mb_per_s"], 1e6), TLB: count(vals["tlb_shootdowns_per_s"], 1),
+			Usage: int64(vals["cgroup_usage_mib"] * (1 << 20))})
 	}
 	return rows, nil
 }
@@ -217,9 +227,9 @@ func WriteUnitLines(w io.Writer) error {
 
 // BenchmarkName is the summary line's name for one phase of a run; its
 // key=value parts pivot in benchstat like the file benchmarks' names.
-func BenchmarkName(setup, pattern string, bs int64, readers int, limit, size int64, phase string) string {
-	return fmt.Sprintf("BenchmarkOOM/config=%s/pattern=%s/bs=%s/readers=%d/limit=%s/size=%s/phase=%s",
-		setup, pattern, bench.FormatSize(bs), readers, bench.FormatSize(limit), bench.FormatSize(size), phase)
+func BenchmarkName(setup, pattern string, bs int64, readers int, limit, size int64, device, phase string) string {
+	return fmt.Sprintf("BenchmarkOOM/config=%s/pattern=%s/bs=%s/readers=%d/limit=%s/size=%s/device=%s/phase=%s",
+		setup, pattern, bench.FormatSize(bs), readers, bench.FormatSize(limit), bench.FormatSize(size), device, phase)
 }
 
 // WriteBenchmark writes one phase as a Go benchmark result line: the

@@ -11,9 +11,9 @@ import (
 
 func TestCSVRoundTrip(t *testing.T) {
 	rows := []Row{
-		{Config: "mmap", Pattern: "rand", Second: 1, Elapsed: 1, Ops: 9000, Bytes: 9000 * 4096, MajorFaults: 8000, MinorFaults: 12,
+		{Config: "mmap", Pattern: "rand", Device: "vda", Second: 1, Elapsed: 1, Ops: 9000, Bytes: 9000 * 4096, MajorFaults: 8000, MinorFaults: 12,
 			UserCPU: 100e6, SysCPU: 300e6, DeviceRead: 36e6, TLB: 40, Usage: 200 << 20},
-		{Config: "pread-direct", Pattern: "seq", Second: 2, Elapsed: 1, Ops: 600, Bytes: 600 << 20, DeviceRead: -1, TLB: -1, Usage: 1 << 20},
+		{Config: "pread-direct", Pattern: "seq", Device: "zram1", Second: 2, Elapsed: 1, Ops: 600, Bytes: 600 << 20, DeviceRead: -1, TLB: -1, Usage: 1 << 20},
 	}
 	var buf bytes.Buffer
 	w := NewCSVWriter(&buf)
@@ -41,6 +41,22 @@ func TestReadCSVNamesMissingColumn(t *testing.T) {
 	_, err := ReadCSV(strings.NewReader("config,pattern,second\nmmap,rand,1\n"))
 	if err == nil || !strings.Contains(err.Error(), `"interval_s"`) {
 		t.Fatalf("ReadCSV without interval_s: err = %v", err)
+	}
+}
+
+// Series written before the device column was added still read, with the
+// device left empty.
+func TestReadCSVWithoutDevice(t *testing.T) {
+	const old = "config,pattern,second,interval_s,ops_per_s,mb_per_s,major_faults_per_s,minor_faults_per_s,user_cpu_pct,sys_cpu_pct,device_read_mb_per_s,tlb_shootdowns_per_s,cgroup_usage_mib\n" +
+		"mmap,rand,1,1.000,9000.0,36.864000,8000.0,12.0,10.0,30.0,36.000000,,200.0\n"
+	got, err := ReadCSV(strings.NewReader(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Row{{Config: "mmap", Pattern: "rand", Second: 1, Elapsed: 1, Ops: 9000, Bytes: 9000 * 4096, MajorFaults: 8000, MinorFaults: 12,
+		UserCPU: 100e6, SysCPU: 300e6, DeviceRead: 36e6, TLB: -1, Usage: 200 << 20}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("ReadCSV = %+v\nwant %+v", got, want)
 	}
 }
 
@@ -92,7 +108,7 @@ func TestSummaryLinesParse(t *testing.T) {
 	if err := WriteUnitLines(&buf); err != nil {
 		t.Fatal(err)
 	}
-	name := BenchmarkName("mmap-rand", "rand", 4096, 1, 256<<20, 2<<30, "steady")
+	name := BenchmarkName("mmap-rand", "rand", 4096, 1, 256<<20, 2<<30, "vda", "steady")
 	p := Phase{Name: "steady", Seconds: 2, Ops: 20000, Bytes: 20000 * 4096, Major: 19000, SysCPU: 1e9, DeviceRead: 20000 * 4096, TLB: -1}
 	if err := WriteBenchmark(&buf, name, p); err != nil {
 		t.Fatal(err)

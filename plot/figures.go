@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"maps"
 	"math"
 	"path/filepath"
 	"slices"
@@ -62,34 +63,55 @@ func Figures() []Figure {
 // OOMSetups is the order of mmapbench oom's setups in figures and tables.
 var OOMSetups = oom.SetupNames()
 
-// oomSeries draws throughput against time, one line per setup.
+// oomSeries draws throughput against time, one line per setup and one
+// panel per block device (a run on a disk and one on a RAM-backed device
+// differ by orders of magnitude).
 func oomSeries(rs *Results, pattern string) (*chart, error) {
-	bySetup := map[string]plotter.XYs{}
-	lo, hi := math.Inf(1), 0.0
+	byDevice := map[string]map[string]plotter.XYs{}
+	clock := map[[2]string]float64{} // seconds since each run started, at the end of its row
 	for _, r := range rs.Series {
 		if r.Pattern != pattern || r.Elapsed <= 0 {
 			continue
 		}
-		mbs := float64(r.Bytes) / r.Elapsed / 1e6
-		bySetup[r.Config] = append(bySetup[r.Config], plotter.XY{X: float64(r.Second), Y: max(mbs, 0.01)})
-		lo, hi = min(lo, max(mbs, 0.01)), max(hi, mbs)
+		if byDevice[r.Device] == nil {
+			byDevice[r.Device] = map[string]plotter.XYs{}
+		}
+		run := [2]string{r.Device, r.Config}
+		clock[run] += r.Elapsed
+		mbs := max(float64(r.Bytes)/r.Elapsed/1e6, 0.01) // a log axis has no zero
+		byDevice[r.Device][r.Config] = append(byDevice[r.Device][r.Config], plotter.XY{X: clock[run], Y: mbs})
 	}
-	if len(bySetup) == 0 {
+	if len(byDevice) == 0 {
 		return nil, fmt.Errorf("%w: no mmapbench oom time series with pattern=%s", ErrNoData, pattern)
 	}
-	c := newChart(map[string]string{"rand": "Random reads", "seq": "Sequential scan"}[pattern]+" over a file larger than the memory limit", "seconds since the run started (cold cache)", "MB/s")
-	c.p.X.Min = 0
-	logAxis(&c.p.Y, lo, hi, trimFloat)
-	setups := make([]string, 0, len(bySetup))
-	for s := range bySetup {
-		setups = append(setups, s)
-	}
-	for i, s := range sorted(setups, OOMSetups) {
-		if err := c.line(s, bySetup[s], oomColor(s), strings.HasPrefix(s, "pread"), i); err != nil {
-			return nil, err
+	var top *chart
+	for _, dev := range slices.Sorted(maps.Keys(byDevice)) {
+		title := map[string]string{"rand": "Random reads", "seq": "Sequential scan"}[pattern] + " over a file larger than the memory limit"
+		if dev != "" {
+			title += ", on " + dev
+		}
+		c := newChart(title, "seconds since the run started (cold cache)", "MB/s")
+		c.p.X.Min = 0
+		bySetup := byDevice[dev]
+		lo, hi := math.Inf(1), 0.0
+		for _, xys := range bySetup {
+			for _, xy := range xys {
+				lo, hi = min(lo, xy.Y), max(hi, xy.Y)
+			}
+		}
+		logAxis(&c.p.Y, lo, hi, formatCount)
+		for i, s := range sorted(slices.Collect(maps.Keys(bySetup)), OOMSetups) {
+			if err := c.line(s, bySetup[s], oomColor(s), strings.HasPrefix(s, "pread"), i); err != nil {
+				return nil, err
+			}
+		}
+		if top == nil {
+			top = c
+		} else {
+			top.below = append(top.below, c)
 		}
 	}
-	return c, nil
+	return top, nil
 }
 
 // oomColor gives mmap's setups shades of mmap's color and pread's of pread's.

@@ -28,6 +28,7 @@ type chart struct {
 	ylabel string // drawn by save: gonum centres a log axis's label on the arithmetic middle and pads the plot for it
 	legend gplot.Legend
 	names  []string
+	below  []*chart // further panels, drawn under this one at the same size
 }
 
 func newChart(title, xlabel, ylabel string) *chart {
@@ -85,16 +86,37 @@ func (c *chart) reference(name string, xys plotter.XYs) error {
 	return nil
 }
 
-// save writes the chart to path; the extension (.svg, .png) is the format.
+// save writes the chart, and the panels below it, to path; the extension
+// (.svg, .png) is the format.
 func (c *chart) save(path string) error {
 	format := strings.TrimPrefix(filepath.Ext(path), ".")
-	cw, err := draw.NewFormattedCanvas(figWidth, figHeight, format)
+	panels := append([]*chart{c}, c.below...)
+	cw, err := draw.NewFormattedCanvas(figWidth, figHeight*vg.Length(len(panels)), format)
 	if err != nil {
 		return fmt.Errorf("plot: %s: %w", path, err)
 	}
 	dc := draw.New(cw)
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
+	for i, pc := range panels {
+		// Panel i of n occupies the i-th strip from the top.
+		top := figHeight * vg.Length(i)
+		bottom := figHeight * vg.Length(len(panels)-1-i)
+		pc.draw(draw.Crop(dc, 0, 0, bottom, -top))
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := cw.WriteTo(f); err != nil {
+		f.Close()
+		return fmt.Errorf("plot: writing %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// draw draws the chart with its legend to the right and its y label.
+func (c *chart) draw(dc draw.Canvas) {
 	lw := vg.Length(0)
 	for _, n := range c.names {
 		lw = max(lw, c.legend.TextStyle.Width(n))
@@ -108,16 +130,6 @@ func (c *chart) save(path string) error {
 	c.p.Draw(draw.Crop(dc, lh, -lw, vg.Points(4), -vg.Points(10)))
 	top := c.p.Title.TextStyle.Height(c.p.Title.Text) + c.p.Title.Padding + vg.Points(10)
 	c.legend.Draw(draw.Crop(dc, dc.Max.X-dc.Min.X-lw+vg.Points(8), 0, 0, -top))
-
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := cw.WriteTo(f); err != nil {
-		f.Close()
-		return fmt.Errorf("plot: writing %s: %w", path, err)
-	}
-	return f.Close()
 }
 
 var glyphs = []draw.GlyphDrawer{

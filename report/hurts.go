@@ -16,10 +16,11 @@ const CliffDrop = 2 * Tie
 // A Cliff compares one oom run's throughput before and after its cache
 // filled.
 type Cliff struct {
+	Device         string // the block device the file was on; "" in results written before it was recorded
 	Setup, Pattern string
 	Start, Steady  *plot.Row
 	Ratio          float64 // steady ÷ start throughput; 0 when unknown
-	FilledAfter    int     // seconds until the cgroup's usage reached 90% of the limit; -1: never; 0: unknown
+	FilledAfter    float64 // seconds until the cgroup's usage reached 90% of the limit (the end of that row); -1: never; 0: unknown
 }
 
 // row returns a phase's row, for the keys both phases share.
@@ -43,31 +44,45 @@ func (c Cliff) Verdict() string {
 	return "none"
 }
 
-// Cliffs returns every oom run of the results, setups in plot.OOMSetups
-// order within each pattern.
+// Cliffs returns every oom run of the results: by device, then by pattern,
+// setups in plot.OOMSetups order.
 func Cliffs(rs *plot.Results) []Cliff {
 	var cs []Cliff
 	rows := rs.Rows("OOM", nil)
-	for _, pattern := range plot.Values(rows, "pattern") {
-		for _, setup := range plot.OOMSetups {
-			start := first(rs.Rows("OOM", map[string]string{"config": setup, "pattern": pattern, "phase": "start"}))
-			steady := first(rs.Rows("OOM", map[string]string{"config": setup, "pattern": pattern, "phase": "steady"}))
-			if start == nil && steady == nil {
-				continue
-			}
-			c := Cliff{Setup: setup, Pattern: pattern, Start: start, Steady: steady}
-			if start != nil && steady != nil {
-				t0, ok0 := start.Median("ns/op")
-				t1, ok1 := steady.Median("ns/op")
-				if ok0 && ok1 && t1 > 0 {
-					c.Ratio = t0 / t1 // throughput ratio: time per op inverted
+	for _, dev := range devices(rows) {
+		for _, pattern := range plot.Values(rows, "pattern") {
+			for _, setup := range plot.OOMSetups {
+				where := map[string]string{"device": dev, "config": setup, "pattern": pattern, "phase": "start"}
+				start := first(rs.Rows("OOM", where))
+				where["phase"] = "steady"
+				steady := first(rs.Rows("OOM", where))
+				if start == nil && steady == nil {
+					continue
 				}
+				c := Cliff{Device: dev, Setup: setup, Pattern: pattern, Start: start, Steady: steady}
+				if start != nil && steady != nil {
+					t0, ok0 := start.Median("ns/op")
+					t1, ok1 := steady.Median("ns/op")
+					if ok0 && ok1 && t1 > 0 {
+						c.Ratio = t0 / t1 // throughput ratio: time per op inverted
+					}
+				}
+				c.FilledAfter = filledAfter(rs, c)
+				cs = append(cs, c)
 			}
-			c.FilledAfter = filledAfter(rs, setup, pattern, start)
-			cs = append(cs, c)
 		}
 	}
 	return cs
+}
+
+// devices returns the devices of oom rows; [""] for rows that do not name
+// one (written before the device was recorded).
+func devices(rows []*plot.Row) []string {
+	ds := plot.Values(rows, "device")
+	if len(ds) == 0 && len(rows) > 0 {
+		ds = []string{""}
+	}
+	return ds
 }
 
 func first(rows []*plot.Row) *plot.Row {
@@ -78,7 +93,8 @@ func first(rows []*plot.Row) *plot.Row {
 }
 
 // filledAfter finds in the time series the second the cache filled.
-func filledAfter(rs *plot.Results, setup, pattern string, r *plot.Row) int {
+func filledAfter(rs *plot.Results, c Cliff) float64 {
+	r := c.Start
 	if r == nil {
 		return 0
 	}
@@ -88,17 +104,22 @@ func filledAfter(rs *plot.Results, setup, pattern string, r *plot.Row) int {
 	}
 	var rows []oom.Row
 	for _, row := range rs.Series {
-		if row.Config == setup && row.Pattern == pattern {
+		if row.Config == c.Setup && row.Pattern == c.Pattern && row.Device == c.Device {
 			rows = append(rows, row)
 		}
 	}
 	if len(rows) == 0 {
 		return 0
 	}
-	if i := oom.FilledAt(rows, limit); i >= 0 {
-		return rows[i].Second
+	i := oom.FilledAt(rows, limit)
+	if i < 0 {
+		return -1
 	}
-	return -1
+	var t float64 // the end of the row in which it filled
+	for _, row := range rows[:i+1] {
+		t += row.Elapsed
+	}
+	return t
 }
 
 func writeOOM(p printer, rs *plot.Results, in Input) {
@@ -106,43 +127,56 @@ func writeOOM(p printer, rs *plot.Results, in Input) {
 	if len(cs) == 0 {
 		return
 	}
-	k := cs[0].row()
 	p("## When mmap hurts: a working set larger than memory\n\n")
-	p("`mmapbench oom` (`make oom`, as root): a %s file read by %s goroutine(s) in a child process held to **%s** of memory, page cache included, by a memory cgroup made for each run; every run starts with the file evicted. "+
-		"*start* is the time until the cgroup's usage first reached %.0f%% of the limit, *steady* the time after it (the second in which it filled is left out). "+
+	p("`mmapbench oom` (`make oom`, as root; `make oom-zram` on a RAM-backed block device): a file several times larger than a memory limit, read by goroutines in a child process held to that limit, page cache included, by a memory cgroup made for each run; every run starts with the file evicted. "+
+		"*start* is the time until the cgroup's usage first reached %.0f%% of the limit, *steady* the time after it (the interval in which it filled is left out). "+
 		"A **cliff** is a steady throughput more than %.0f%% below the start's. Times per operation are wall time; device bytes per operation are read amplification (4096 is none for 4KiB reads).\n\n",
-		k.Key("size"), k.Key("readers"), k.Key("limit"), 100*oom.FillFraction, 100*CliffDrop)
-	for _, pattern := range []string{"rand", "seq"} {
-		var sel []Cliff
+		100*oom.FillFraction, 100*CliffDrop)
+	for _, dev := range devices(rs.Rows("OOM", nil)) {
+		var onDev []Cliff
 		for _, c := range cs {
-			if c.Pattern == pattern {
-				sel = append(sel, c)
+			if c.Device == dev {
+				onDev = append(onDev, c)
 			}
 		}
-		if len(sel) == 0 {
-			continue
+		k := onDev[0].row()
+		where := "On the bench directory's device"
+		if dev != "" {
+			where = "On **" + dev + "**"
 		}
-		p("**%s, %s blocks**\n\n", strings.ToUpper(patternName(pattern)[:1])+patternName(pattern)[1:], sel[0].row().Key("bs"))
-		p("| setup | cache full after | start | steady | steady ÷ start | major faults/op | device bytes/op | system CPU/op | cliff? |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
-		for _, c := range sel {
-			filled := "–"
-			switch {
-			case c.FilledAfter > 0:
-				filled = fmt.Sprintf("%d s", c.FilledAfter)
-			case c.FilledAfter < 0:
-				filled = "never"
+		p("### %s: a %s file, %s reader(s), limit %s\n\n", where, k.Key("size"), k.Key("readers"), k.Key("limit"))
+		for _, pattern := range []string{"rand", "seq"} {
+			var sel []Cliff
+			for _, c := range onDev {
+				if c.Pattern == pattern {
+					sel = append(sel, c)
+				}
 			}
-			ratio := "–"
-			if c.Ratio > 0 {
-				ratio = fmt.Sprintf("%.2f", c.Ratio)
+			if len(sel) == 0 {
+				continue
 			}
-			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c.Setup, filled, cellMB(c.Start), cellMB(c.Steady), ratio,
-				metric(c.Steady, "majflt/op", trim), metric(c.Steady, oom.UnitDeviceRead, trim),
-				metric(c.Steady, "sys-nsec/op", plot.FormatNanos), c.Verdict())
+			p("**%s, %s blocks**\n\n", strings.ToUpper(patternName(pattern)[:1])+patternName(pattern)[1:], sel[0].row().Key("bs"))
+			p("| setup | cache full after | start | steady | steady ÷ start | major faults/op | device bytes/op | system CPU/op | cliff? |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
+			for _, c := range sel {
+				filled := "–"
+				switch {
+				case c.FilledAfter > 0:
+					filled = fmt.Sprintf("%.1f s", c.FilledAfter)
+				case c.FilledAfter < 0:
+					filled = "never"
+				}
+				ratio := "–"
+				if c.Ratio > 0 {
+					ratio = fmt.Sprintf("%.2f", c.Ratio)
+				}
+				p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c.Setup, filled, cellMB(c.Start), cellMB(c.Steady), ratio,
+					metric(c.Steady, "majflt/op", trim), metric(c.Steady, oom.UnitDeviceRead, trim),
+					metric(c.Steady, "sys-nsec/op", plot.FormatNanos), c.Verdict())
+			}
+			p("\n")
 		}
-		p("\n")
+		p("%s\n\n", cliffTarget(onDev))
 	}
-	p("%s\n\n", cliffTarget(cs))
 	figure(p, in, "oom-rand", "oom-seq")
 }
 

@@ -17,16 +17,19 @@ type Files struct {
 	Durable string // <date>-<host>-durable.txt: output of mmapbench ipc -mode durable
 	Count   string // <date>-<host>-count.txt: output of mmapbench ipc -mode count
 	// Optional: each is left out of the report when its file is missing.
-	Sched     string // <date>-<host>-sched.txt: BenchmarkBystander at -cpu 1,2 (make bench)
-	OOM       string // <date>-<host>-oom.txt: summary of mmapbench oom (make oom)
-	OOMSeries string // <date>-<host>-oom.csv: its time series
+	Sched         string // <date>-<host>-sched.txt: BenchmarkBystander at -cpu 1,2 (make bench)
+	OOM           string // <date>-<host>-oom.txt: summary of mmapbench oom (make oom)
+	OOMSeries     string // <date>-<host>-oom.csv: its time series
+	OOMZram       string // <date>-<host>-oom-zram.txt: mmapbench oom on a RAM-backed block device (make oom-zram)
+	OOMZramSeries string // <date>-<host>-oom-zram.csv: its time series
 }
 
 // Siblings returns the files that belong with the results file bench.
 func Siblings(bench string) Files {
 	stem := strings.TrimSuffix(bench, ".txt")
 	return Files{Bench: bench, IPC: stem + "-ipc.txt", Durable: stem + "-durable.txt", Count: stem + "-count.txt",
-		Sched: stem + "-sched.txt", OOM: stem + "-oom.txt", OOMSeries: stem + "-oom.csv"}
+		Sched: stem + "-sched.txt", OOM: stem + "-oom.txt", OOMSeries: stem + "-oom.csv",
+		OOMZram: stem + "-oom-zram.txt", OOMZramSeries: stem + "-oom-zram.csv"}
 }
 
 var dated = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}-(.+)\.txt$`)

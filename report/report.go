@@ -93,7 +93,7 @@ func Write(w io.Writer, in Input) error {
 
 func fileList(f Files) string {
 	var names []string
-	for _, n := range []string{f.Bench, f.IPC, f.Durable, f.Count, f.Sched, f.OOM, f.OOMSeries} {
+	for _, n := range []string{f.Bench, f.IPC, f.Durable, f.Count, f.Sched, f.OOM, f.OOMSeries, f.OOMZram, f.OOMZramSeries} {
 		if n != "" {
 			names = append(names, "`"+filepath.Base(n)+"`")
 		}

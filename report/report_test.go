@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +21,7 @@ const fixture = "testdata/2026-11-25-vm.txt"
 func fixtureInput(t *testing.T) Input {
 	t.Helper()
 	files := Siblings(fixture)
-	rs, err := plot.Load(files.Bench, files.IPC, files.Sched, files.OOM, files.OOMSeries)
+	rs, err := plot.Load(files.Bench, files.IPC, files.Sched, files.OOM, files.OOMSeries, files.OOMZram, files.OOMZramSeries)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -171,5 +172,39 @@ func TestCliffRule(t *testing.T) {
 	cs[1].Ratio = 0.5
 	if got := cliffTarget(cs); !strings.Contains(got, "O_DIRECT pread: a cliff (pread-direct rand)") || !strings.Contains(got, "**not met here**") {
 		t.Errorf("cliffTarget with an O_DIRECT cliff = %q", got)
+	}
+}
+
+// Cliffs keeps the runs of each device apart, and reads results written
+// before the device was recorded as one run on an unnamed device.
+func TestCliffsByDevice(t *testing.T) {
+	rs := fixtureInput(t).Results
+	seen := map[string]int{}
+	for _, c := range Cliffs(rs) {
+		seen[c.Device]++
+	}
+	if seen["vda"] != 10 || seen["zram1"] != 10 || len(seen) != 2 {
+		t.Errorf("runs per device %v, want 10 on vda and 10 on zram1", seen)
+	}
+
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old-oom.txt")
+	lines := "BenchmarkOOM/config=mmap/pattern=rand/bs=4KiB/readers=1/limit=256MiB/size=2GiB/phase=start\t100\t1000 ns/op\n" +
+		"BenchmarkOOM/config=mmap/pattern=rand/bs=4KiB/readers=1/limit=256MiB/size=2GiB/phase=steady\t100\t2000 ns/op\n"
+	if err := os.WriteFile(old, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := plot.Load(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := Cliffs(rs)
+	if len(cs) != 1 || cs[0].Device != "" || cs[0].Ratio != 0.5 {
+		t.Fatalf("Cliffs of results without a device = %+v, want one mmap run with ratio 0.5", cs)
+	}
+	var b strings.Builder
+	writeOOM(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, rs, Input{})
+	if !strings.Contains(b.String(), "### On the bench directory's device: a 2GiB file, 1 reader(s), limit 256MiB") {
+		t.Errorf("section heading for results without a device is missing:\n%s", b.String())
 	}
 }

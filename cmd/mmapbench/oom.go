@@ -118,7 +118,7 @@ Flags:
 			}
 		}
 		for _, p := range r.Phases() {
-			name := oom.BenchmarkName(r.Setup.Name, r.Pattern, r.BS, c.Readers, c.Limit, c.Size, p.Name)
+			name := oom.BenchmarkName(r.Setup.Name, r.Pattern, r.BS, c.Readers, c.Limit, c.Size, r.Device, p.Name)
 			if err := oom.WriteBenchmark(summary, name, p); err != nil {
 				return err
 			}

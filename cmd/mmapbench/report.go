@@ -62,7 +62,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	inputs := []string{files.Bench, files.IPC}
-	for _, opt := range []*string{&files.Sched, &files.OOM, &files.OOMSeries} {
+	for _, opt := range []*string{&files.Sched, &files.OOM, &files.OOMSeries, &files.OOMZram, &files.OOMZramSeries} {
 		if exists(*opt) {
 			inputs = append(inputs, *opt)
 		} else {

@@ -13,7 +13,7 @@ func copyFixture(t *testing.T) string {
 	dir := t.TempDir()
 	src := filepath.Dir(fixtureBench)
 	for _, name := range []string{"2026-11-25-vm.txt", "2026-11-25-vm-ipc.txt", "2026-11-25-vm-durable.txt", "2026-11-25-vm-count.txt",
-		"2026-11-25-vm-sched.txt", "2026-11-25-vm-oom.txt", "2026-11-25-vm-oom.csv"} {
+		"2026-11-25-vm-sched.txt", "2026-11-25-vm-oom.txt", "2026-11-25-vm-oom.csv", "2026-11-25-vm-oom-zram.txt", "2026-11-25-vm-oom-zram.csv"} {
 		data, err := os.ReadFile(filepath.Join(src, name))
 		if err != nil {
 			t.Fatal(err)
