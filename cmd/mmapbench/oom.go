@@ -60,8 +60,11 @@ random and sequential advice), pread, and pread with O_DIRECT. Needs root
 use it, it stops with exit status 2 and never runs without the limit.
 
 Prints the summary in Go benchmark format on stdout, two phases per run:
-start (until the cache filled) and steady (after it). -csv writes the time
-series.
+start (until the cache filled) and steady (after it); the file's block
+device is the device= key. -csv writes the time series.
+
+Where eviction shows depends on the device: a slow disk's latency hides it.
+make oom-zram runs this on a RAM-backed block device (scripts/oom-zram.sh).
 
 Flags:
 `)
