@@ -62,9 +62,20 @@ cleanup() {
 	fi
 	rm -rf "$bin"
 }
+# bash runs a trap only after the foreground command ends, so the run goes
+# in the background and a signal is passed on to it: mmapbench oom kills
+# its reader and removes its cgroup and file, then the device goes.
+child=
+stop() {
+	if [ -n "$child" ]; then
+		kill -TERM "$child" 2>/dev/null || true
+		wait "$child" 2>/dev/null || true
+	fi
+	exit "$1"
+}
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'stop 130' INT
+trap 'stop 143' TERM
 
 "$GO" build -o "$bin/mmapbench" ./cmd/mmapbench
 
@@ -81,7 +92,10 @@ echo "oom-zram: /dev/zram$dev ($ZRAM_SIZE, $(sed 's/.*\[\(.*\)\].*/\1/' "$z/comp
 # Into the private directory first: a failed or interrupted run leaves no
 # half-written results (mmapbench oom exits 2 on bad flags, naming them).
 # shellcheck disable=SC2086 # FLAGS is a list of flags
-"$bin/mmapbench" oom -dir "$mnt" -csv "$bin/oom.csv" $FLAGS >"$bin/oom.txt"
+"$bin/mmapbench" oom -dir "$mnt" -csv "$bin/oom.csv" $FLAGS >"$bin/oom.txt" &
+child=$!
+wait "$child" || exit $?
+child=
 mv "$bin/oom.txt" "$stem-oom-zram.txt"
 mv "$bin/oom.csv" "$stem-oom-zram.csv"
 echo "results: $stem-oom-zram.txt $stem-oom-zram.csv" >&2
