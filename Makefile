@@ -52,9 +52,12 @@ bench-full:
 	GO=$(GO) PROFILE=full COUNT=$${COUNT:-5} scripts/bench.sh
 
 # The noise check: the quick profile's throughput, -count=10, each benchmark's
-# coefficient of variation at most 3%. Run it on an idle machine.
+# coefficient of variation at most 3%. Run it on an idle machine. BENCH is
+# bench.sh's default list plus BenchmarkNoiseFloor, the control: cv prints
+# its spread, the machine's floor, under the table.
 noise:
-	GO=$(GO) COUNT=10 IPC=0 OUT=$${OUT:-results/noise-$$(hostname -s).txt} scripts/bench.sh >/dev/null
+	GO=$(GO) COUNT=10 IPC=0 SCHED=0 OUT=$${OUT:-results/noise-$$(hostname -s).txt} \
+		BENCH='^Benchmark(Read|Write|WriteSync|OpenRead|Fault|Readers|NoiseFloor)$$' scripts/bench.sh >/dev/null
 	$(GO) run ./cmd/mmapbench cv -max 3% $${OUT:-results/noise-$$(hostname -s).txt}
 
 # fio against the harness on the same warm sequential workloads (the fidelity

@@ -34,6 +34,7 @@ func runCV(args []string, stdout, stderr io.Writer) int {
 	}
 	samples := map[string][]float64{}
 	var order []string
+	var floor []float64 // sec/op of BenchmarkNoiseFloor, the control
 	for _, path := range fs.Args() {
 		f, err := os.Open(path)
 		if err != nil {
@@ -45,6 +46,11 @@ func runCV(args []string, stdout, stderr io.Writer) int {
 			res, ok := r.Result().(*benchfmt.Result)
 			if !ok {
 				continue // unit lines, syntax errors reported below
+			}
+			if string(res.Name.Base()) == noiseFloor {
+				if v, ok := res.Value("sec/op"); ok {
+					floor = append(floor, v)
+				}
 			}
 			if v, ok := res.Value(*unit); ok {
 				name := string(res.Name.Full())
@@ -80,11 +86,19 @@ func runCV(args []string, stdout, stderr io.Writer) int {
 	}
 	tw.Flush()
 	fprintf(stdout, "%d of %d benchmarks over %.1f%%; worst %.1f%%\n", over, len(order), 100*limit, 100*worst)
+	if len(floor) > 1 {
+		_, cv := meanCV(floor)
+		fprintf(stdout, "the machine's floor: Benchmark%s (arithmetic in registers, no memory, no system call) varies by %.1f%% over %d samples\n",
+			noiseFloor, 100*cv, len(floor))
+	}
 	if over > 0 {
 		return exitFail
 	}
 	return exitOK
 }
+
+// noiseFloor is the base name of the control benchmark (bench/noisefloor_test.go).
+const noiseFloor = "NoiseFloor"
 
 // meanCV returns the mean and the coefficient of variation (sample standard
 // deviation over mean) of xs.

@@ -25,6 +25,16 @@ func TestCV(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "1.0%") || !strings.Contains(out, "0 of 1 benchmarks over 3.0%") {
 		t.Errorf("cv on steady samples = %d, %q, %q; want 0 and cv 1.0%%", code, out, stderr)
 	}
+	withFloor := writeResults(t,
+		"BenchmarkNoiseFloor-2 1000 100 ns/op",
+		"BenchmarkNoiseFloor-2 1000 110 ns/op",
+		"BenchmarkRead/backend=mmap-2 100 10 ns/op 1000 MB/s",
+		"BenchmarkRead/backend=mmap-2 100 10 ns/op 1010 MB/s",
+	)
+	if code, out, _ := runCapture("cv", withFloor); code != exitOK || !strings.Contains(out, "0 of 1 benchmarks") ||
+		!strings.Contains(out, "BenchmarkNoiseFloor (arithmetic in registers, no memory, no system call) varies by 6.7% over 2 samples") {
+		t.Errorf("cv with the control = %d, %q; want 0, the control out of the table and its cv on its own line", code, out)
+	}
 	noisy := writeResults(t,
 		"BenchmarkRead/backend=mmap-2 100 10 ns/op 1000 MB/s",
 		"BenchmarkRead/backend=mmap-2 100 10 ns/op 1500 MB/s",
