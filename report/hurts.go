@@ -133,12 +133,7 @@ func writeOOM(p printer, rs *plot.Results, in Input) {
 		"A **cliff** is a steady throughput more than %.0f%% below the start's. Times per operation are wall time; device bytes per operation are read amplification (4096 is none for 4KiB reads).\n\n",
 		100*oom.FillFraction, 100*CliffDrop)
 	for _, dev := range devices(rs.Rows("OOM", nil)) {
-		var onDev []Cliff
-		for _, c := range cs {
-			if c.Device == dev {
-				onDev = append(onDev, c)
-			}
-		}
+		onDev := cliffsWhere(cs, func(c Cliff) bool { return c.Device == dev })
 		k := onDev[0].row()
 		where := "On the bench directory's device"
 		if dev != "" {
@@ -146,12 +141,7 @@ func writeOOM(p printer, rs *plot.Results, in Input) {
 		}
 		p("### %s: a %s file, %s reader(s), limit %s\n\n", where, k.Key("size"), k.Key("readers"), k.Key("limit"))
 		for _, pattern := range []string{"rand", "seq"} {
-			var sel []Cliff
-			for _, c := range onDev {
-				if c.Pattern == pattern {
-					sel = append(sel, c)
-				}
-			}
+			sel := cliffsWhere(onDev, func(c Cliff) bool { return c.Pattern == pattern })
 			if len(sel) == 0 {
 				continue
 			}
@@ -178,6 +168,17 @@ func writeOOM(p printer, rs *plot.Results, in Input) {
 		p("%s\n\n", cliffTarget(onDev))
 	}
 	figure(p, in, "oom-rand", "oom-seq")
+}
+
+// cliffsWhere returns the cliffs for which keep is true, in order.
+func cliffsWhere(cs []Cliff, keep func(Cliff) bool) []Cliff {
+	var out []Cliff
+	for _, c := range cs {
+		if keep(c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // cliffTarget states issue 6's target against the runs: a cliff for mmap,

@@ -5,7 +5,8 @@
 # which hides what eviction costs the CPU, and no cliff appears. A zram
 # device (compressed RAM; the benchmark's pseudo-random data does not
 # compress, so it is stored as is) answers in a few µs, like a fast NVMe
-# drive: there, reclaiming mapped pages is what limits mmap. The memory
+# drive: there, reclaiming the page cache costs what a read costs, and
+# mmap, which must also unmap what it evicts, shows it most. The memory
 # cgroup still holds the reader to the limit; zram's own memory is not
 # charged to it (the file is written before the cgroup exists).
 #
