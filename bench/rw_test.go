@@ -124,8 +124,9 @@ type worker struct {
 	buf    []byte
 	write  bool
 	bs     int64
-	blocks uint64 // blocks per pass: size/bs, a power of two
+	blocks uint64 // blocks per pass: size/bs
 	rand   bool
+	order  Order  // pattern=rand's order of the blocks
 	first  uint64 // this worker's starting block
 	i      uint64 // operations done in this pass
 	sum    uint64 // checksum of what was read; keeps the reads alive
@@ -136,6 +137,7 @@ type worker struct {
 func newWorker(s impl.Store, view impl.Viewer, c rwCase, o op, t int) *worker {
 	w := &worker{s: s, view: view, write: o == opWrite, bs: c.bs, blocks: uint64(c.size / c.bs), rand: c.pattern == "rand", c: c}
 	w.first = uint64(t) * w.blocks / uint64(c.threads)
+	w.order = DefaultOrder(w.blocks)
 	if w.view == nil || w.write {
 		// A write copies from buf; a copy read copies into it.
 		w.buf = impl.AlignedBuffer(int(c.bs))
@@ -145,14 +147,17 @@ func newWorker(s impl.Store, view impl.Viewer, c rwCase, o op, t int) *worker {
 	return w
 }
 
-// block returns the block of the pass's i-th operation. For rand it is a
-// full-period LCG modulo the power-of-two block count: every block once per
-// pass, in an order fixed by the constants (the seed), with no table to
-// allocate or to pollute the cache.
+// block returns the block of the pass's i-th operation: the worker's share
+// of the pass starts at step first, and for rand the step is mapped through
+// the project's one random order (DefaultOrder): every block once per pass,
+// not a stride, with no table to allocate or to pollute the cache.
 func (w *worker) block() uint64 {
-	k := (w.first + w.i) & (w.blocks - 1)
+	k := w.first + w.i
+	if k >= w.blocks {
+		k -= w.blocks
+	}
 	if w.rand {
-		k = (k*6364136223846793005 + 1442695040888963407) & (w.blocks - 1)
+		k = w.order.Block(k)
 	}
 	return k
 }

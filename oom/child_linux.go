@@ -138,24 +138,27 @@ func (r *readers) start() {
 	}
 }
 
-// read is one reader's loop: sequential from its own starting block, or
-// block-aligned pseudo-random offsets from its own seed.
-func (r *readers) read(i int, block int64) error {
+// read is one reader's loop over the blocks from its own starting step:
+// in sequence, or for rand in the project's one random order
+// (bench.DefaultOrder, the matrix's): every block once per pass, without
+// replacement and without a stride.
+func (r *readers) read(i int, step int64) error {
 	var buf []byte
 	if r.view == nil {
 		buf = impl.AlignedBuffer(int(r.bs)) // O_DIRECT needs it aligned
 	}
-	x := uint64(i)*0x9E3779B97F4A7C15 + 1
+	order := bench.DefaultOrder(uint64(r.blocks))
 	var sum uint64
 	for !r.stopc.Load() {
-		if r.rand {
-			x = x*6364136223846793005 + 1442695040888963407 // Knuth's MMIX LCG
-			block = int64((x >> 24) % uint64(r.blocks))
-		} else if block >= r.blocks {
-			block = 0
+		if step >= r.blocks {
+			step = 0
 		}
+		block := step
+		if r.rand {
+			block = int64(order.Block(uint64(step)))
+		}
+		step++
 		off := block * r.bs
-		block++
 		if r.view != nil {
 			p, err := r.view.View(off, int(r.bs))
 			if err != nil {

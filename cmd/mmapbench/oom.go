@@ -45,7 +45,7 @@ func runOOM(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&c.Interval, "interval", time.Second, "one row of the time series per `interval`")
 	fs.IntVar(&c.Readers, "readers", 1, "goroutines reading the file in each run (`n`)")
 	setups := fs.String("setups", "all", "comma-separated `setups`: all, or some of "+strings.Join(oom.SetupNames(), ", "))
-	patterns := fs.String("patterns", "rand,seq", "comma-separated access `patterns`: rand (random blocks), seq (a sequential scan)")
+	patterns := fs.String("patterns", "rand,seq", "comma-separated access `patterns`: rand (every block once per pass, in the matrix's pseudo-random order), seq (a sequential scan)")
 	csvPath := fs.String("csv", "", "write the time series, one row per interval, as CSV to `file` (- for stdout, instead of the summary)")
 	fs.StringVar(&c.Dir, "dir", defaultDir(), "`directory` for the private directory holding the file (default $MMAPBENCH_DIR, else the system temp dir)")
 	quiet := fs.Bool("q", false, "no progress on stderr")
