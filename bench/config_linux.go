@@ -49,6 +49,7 @@ const unknown = "unknown"
 //	thp-shmem     transparent_hugepage/shmem_enabled, the selected mode
 //	fault-around  /sys/kernel/debug/fault_around_bytes (needs debugfs mounted and readable)
 //	read-ahead    read_ahead_kb of dir's block device, in KiB; "none" without one (tmpfs, overlayfs)
+//	llc-size      the last-level cache of CPU 0 (sysfs cpu0/cache), as an IEC size
 //	fs-type       file system type of dir, from statfs
 //	hypervisor    vendor from DMI if /proc/cpuinfo flags "hypervisor", else "yes"; "none" on bare metal;
 //	              "unknown" where cpuinfo has no x86 flags line (arm64)
@@ -67,6 +68,7 @@ func Config(dir string) []ConfigLine {
 		{"thp-shmem", bracketed("/sys/kernel/mm/transparent_hugepage/shmem_enabled")},
 		{"fault-around", faultAround()},
 		{"read-ahead", readAhead(dir)},
+		{"llc-size", llcSize()},
 		{"fs-type", fsType(dir)},
 		{"hypervisor", hypervisor(hvFlag, haveFlags)},
 		{"mitigations", mitigations("/sys/devices/system/cpu/vulnerabilities")},
@@ -183,9 +185,26 @@ func faultAround() string {
 // readAhead reports the read-ahead window of the block device holding dir,
 // which bounds both read(2) read-ahead and mmap read-around.
 func readAhead(dir string) string {
+	n, err := ReadAheadBytes(dir)
+	switch {
+	case err != nil:
+		return unknown
+	case n < 0:
+		// Anonymous device: tmpfs, overlayfs, proc and similar have no
+		// block device and so no device read-ahead.
+		return "none"
+	}
+	return strconv.FormatInt(n>>10, 10) + "KiB" // as read_ahead_kb says it, and as earlier results did
+}
+
+// ReadAheadBytes returns the read-ahead window (read_ahead_kb) of the block
+// device holding dir, in bytes, or −1 when dir is on no block device
+// (tmpfs, overlayfs). The window is also mmap's read-around: a fault on a
+// mapping with default advice reads this much around the faulting page.
+func ReadAheadBytes(dir string) (int64, error) {
 	var st unix.Stat_t
 	if err := unix.Stat(dir, &st); err != nil {
-		return unknown
+		return 0, fmt.Errorf("bench: read-ahead of %s: %w", dir, err)
 	}
 	major, minor := unix.Major(st.Dev), unix.Minor(st.Dev)
 	dev := fmt.Sprintf("%d:%d", major, minor)
@@ -202,16 +221,56 @@ func readAhead(dir string) string {
 	for _, p := range candidates {
 		if s, ok := readTrimmed(p); ok {
 			if kb, err := strconv.ParseInt(s, 10, 64); err == nil && kb >= 0 {
-				return strconv.FormatInt(kb, 10) + "KiB"
+				return kb << 10, nil
 			}
 		}
 	}
 	if major == 0 {
-		// Anonymous device: tmpfs, overlayfs, proc and similar have no
-		// block device and so no device read-ahead.
-		return "none"
+		return -1, nil
 	}
-	return unknown
+	return 0, fmt.Errorf("bench: read-ahead of %s: no read_ahead_kb for device %s in /sys", dir, dev)
+}
+
+// LLCSize returns the size of the last-level cache that CPU 0 sees (the
+// highest-level data or unified cache in
+// /sys/devices/system/cpu/cpu0/cache). A warm file smaller than it is read
+// from the cache, not from memory: the regime labels depend on it.
+func LLCSize() (int64, error) {
+	const dir = "/sys/devices/system/cpu/cpu0/cache"
+	idx, _ := filepath.Glob(filepath.Join(dir, "index*"))
+	best, bestLevel := int64(0), -1
+	for _, d := range idx {
+		typ, ok1 := readTrimmed(filepath.Join(d, "type"))
+		lvl, ok2 := readTrimmed(filepath.Join(d, "level"))
+		size, ok3 := readTrimmed(filepath.Join(d, "size"))
+		if !ok1 || !ok2 || !ok3 || typ == "Instruction" {
+			continue
+		}
+		level, err := strconv.Atoi(lvl)
+		if err != nil {
+			continue
+		}
+		// sysfs writes sizes as "32768K".
+		n, err := ParseSize(strings.TrimSuffix(size, "K") + "KiB")
+		if err != nil {
+			continue
+		}
+		if level > bestLevel {
+			best, bestLevel = n, level
+		}
+	}
+	if bestLevel < 0 {
+		return 0, fmt.Errorf("bench: no data or unified cache in %s", dir)
+	}
+	return best, nil
+}
+
+func llcSize() string {
+	n, err := LLCSize()
+	if err != nil {
+		return unknown
+	}
+	return FormatSize(n)
 }
 
 // fsMagic maps statfs f_type values to names. 0xEF53 is shared by ext2,

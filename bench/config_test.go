@@ -37,7 +37,7 @@ func TestConfigLines(t *testing.T) {
 		}
 	}
 	for _, key := range []string{"kernel", "cpu-model", "cpu-count", "gomaxprocs", "go-version", "page-size",
-		"thp", "thp-shmem", "fault-around", "read-ahead", "fs-type", "hypervisor", "mitigations", "mmap-go"} {
+		"thp", "thp-shmem", "fault-around", "read-ahead", "llc-size", "fs-type", "hypervisor", "mitigations", "mmap-go"} {
 		if !seen[key] {
 			t.Errorf("Config(%q) has no %q line", dir, key)
 		}

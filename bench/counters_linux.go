@@ -32,6 +32,12 @@ type Counters struct {
 	InvolCtxSw   int64         // ru_nivcsw: the thread was preempted
 	RChar, WChar int64         // /proc/self/io: bytes through read-/write-family syscalls
 	SyscR, SyscW int64         // /proc/self/io: read-/write-family syscall counts
+	// /proc/self/io read_bytes and write_bytes: bytes this process caused
+	// to be read from the block device (read-ahead and read-around
+	// included, accounted when the I/O is submitted) and bytes it dirtied
+	// in the page cache for writeback (accounted when a clean page becomes
+	// dirty, through write(2) or a store through a mapping).
+	DevRead, DevWrite int64
 
 	// The pread of /proc/self/io that fills a snapshot is accounted by the
 	// kernel after the text is generated (vfs_read calls add_rchar and
@@ -59,7 +65,7 @@ func openProcIO() {
 
 var (
 	errProcIOTruncated = errors.New("bench: /proc/self/io: contents larger than the read buffer")
-	errProcIOFormat    = errors.New("bench: /proc/self/io: missing or malformed rchar, wchar, syscr or syscw")
+	errProcIOFormat    = errors.New("bench: /proc/self/io: missing or malformed rchar, wchar, syscr, syscw, read_bytes or write_bytes")
 )
 
 // ReadCounters fills c with the current process-wide counters. It does not
@@ -124,12 +130,12 @@ func pread0(fd int, p []byte) (int, error) {
 	return int(r), nil
 }
 
-// parseProcIO sets the rchar, wchar, syscr and syscw fields of c from the
-// contents of /proc/<pid>/io ("key: value" lines) and reports whether all
-// four were present and well formed. It works on bytes without strconv so
+// parseProcIO sets the rchar, wchar, syscr, syscw, read_bytes and
+// write_bytes fields of c from the contents of /proc/<pid>/io ("key: value"
+// lines) and reports whether all six were present and well formed. It works on bytes without strconv so
 // that it does not allocate.
 func parseProcIO(b []byte, c *Counters) bool {
-	const all = 1<<4 - 1
+	const all = 1<<6 - 1
 	seen := 0
 	for len(b) > 0 {
 		line := b
@@ -163,8 +169,12 @@ func parseProcIO(b []byte, c *Counters) bool {
 			dst, bit = &c.SyscR, 4
 		case "syscw":
 			dst, bit = &c.SyscW, 8
+		case "read_bytes":
+			dst, bit = &c.DevRead, 16
+		case "write_bytes":
+			dst, bit = &c.DevWrite, 32
 		default:
-			continue // read_bytes etc.
+			continue // cancelled_write_bytes
 		}
 		v, ok := parseDecimal(line[colon+1:])
 		if !ok {
@@ -219,6 +229,8 @@ func (c Counters) Sub(prev Counters) Counters {
 		WChar:       c.WChar - prev.WChar,
 		SyscR:       c.SyscR - prev.SyscR - prev.selfSyscR,
 		SyscW:       c.SyscW - prev.SyscW,
+		DevRead:     c.DevRead - prev.DevRead,
+		DevWrite:    c.DevWrite - prev.DevWrite,
 	}
 }
 
@@ -241,6 +253,7 @@ func (d Counters) Report(b interface{ ReportMetric(float64, string) }, n int) {
 	b.ReportMetric(per(d.SyscW), UnitWriteSyscalls)
 	b.ReportMetric(per(d.RChar), UnitReadBytes)
 	b.ReportMetric(per(d.WChar), UnitWriteBytes)
+	b.ReportMetric(per(d.DevRead+d.DevWrite), UnitDeviceBytes)
 }
 
 // Add returns the sum of two differences from Sub, for a benchmark that
@@ -257,5 +270,7 @@ func (d Counters) Add(e Counters) Counters {
 		WChar:       d.WChar + e.WChar,
 		SyscR:       d.SyscR + e.SyscR,
 		SyscW:       d.SyscW + e.SyscW,
+		DevRead:     d.DevRead + e.DevRead,
+		DevWrite:    d.DevWrite + e.DevWrite,
 	}
 }

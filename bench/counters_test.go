@@ -149,12 +149,13 @@ func TestParseProcIO(t *testing.T) {
 	if !parseProcIO([]byte(real), &c) {
 		t.Fatalf("parseProcIO(%q) = false; want true", real)
 	}
-	if c.RChar != 6976 || c.WChar != 12 || c.SyscR != 10 || c.SyscW != 3 {
+	if c.RChar != 6976 || c.WChar != 12 || c.SyscR != 10 || c.SyscW != 3 || c.DevRead != 0 || c.DevWrite != 4096 {
 		t.Fatalf("parseProcIO(%q) set %+v", real, c)
 	}
 	for _, bad := range []string{
 		"",
 		"rchar: 1\nwchar: 2\nsyscr: 3\n", // syscw missing
+		"rchar: 1\nwchar: 2\nsyscr: 3\nsyscw: 4\nwrite_bytes: 0\n",    // read_bytes missing
 		"rchar: x\nwchar: 2\nsyscr: 3\nsyscw: 4\n",                    // not a number
 		"rchar: -1\nwchar: 2\nsyscr: 3\nsyscw: 4\n",                   // negative
 		"rchar: 99999999999999999999\nwchar: 2\nsyscr: 3\nsyscw: 4\n", // overflow
@@ -166,7 +167,7 @@ func TestParseProcIO(t *testing.T) {
 		}
 	}
 	// No trailing newline, tabs, and the largest value are fine.
-	ok := "rchar:\t9223372036854775807\nwchar: 0\nsyscr: 1\nsyscw: 2"
+	ok := "rchar:\t9223372036854775807\nwchar: 0\nsyscr: 1\nsyscw: 2\nread_bytes: 5\nwrite_bytes: 6"
 	if !parseProcIO([]byte(ok), &c) || c.RChar != 9223372036854775807 || c.SyscW != 2 {
 		t.Fatalf("parseProcIO(%q) = false or wrong values %+v", ok, c)
 	}
@@ -180,13 +181,14 @@ func TestReport(t *testing.T) {
 	d := Counters{
 		MinorFaults: 10, MajorFaults: 2, UserCPU: 4000, SysCPU: 6000,
 		VolCtxSw: 3, InvolCtxSw: 1, RChar: 8192, WChar: 40, SyscR: 2, SyscW: 20,
+		DevRead: 16384, DevWrite: 4096,
 	}
 	got := metricRecorder{}
 	d.Report(got, 4)
 	want := map[string]float64{
 		UnitMinorFaults: 2.5, UnitMajorFaults: 0.5, UnitUserCPU: 1000, UnitSysCPU: 1500,
 		UnitCtxSwitches: 1, UnitReadSyscalls: 0.5, UnitWriteSyscalls: 5,
-		UnitReadBytes: 2048, UnitWriteBytes: 10,
+		UnitReadBytes: 2048, UnitWriteBytes: 10, UnitDeviceBytes: 5120,
 	}
 	for u, w := range want {
 		if got[u] != w {

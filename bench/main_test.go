@@ -32,6 +32,18 @@ func TestMain(m *testing.M) {
 // run's configuration and unit lines before any result, so that benchstat
 // files them with every result.
 func runMain(m *testing.M) int {
+	benching := flag.Lookup("test.bench").Value.String() != ""
+	// Bad -profile or -sizes stop the run before anything is made or run.
+	p, err := loadProfile(*profileFlag, *sizesFlag, *benchParent)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	if benching {
+		for _, w := range p.why {
+			fmt.Fprintf(os.Stderr, "bench: %s profile size %s\n", *profileFlag, w)
+		}
+	}
 	dir, err := os.MkdirTemp(*benchParent, "mmapbench-")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bench: -benchdir %s: %v\n", *benchParent, err)
@@ -40,7 +52,7 @@ func runMain(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	removeOnSignal(dir)
 	benchDir = dir
-	if flag.Lookup("test.bench").Value.String() == "" {
+	if !benching {
 		return m.Run()
 	}
 	if err := WriteConfig(os.Stdout, dir); err != nil {

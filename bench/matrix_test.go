@@ -3,6 +3,7 @@ package bench
 import (
 	"flag"
 	"fmt"
+	"math/bits"
 	"os"
 	"runtime"
 	"slices"
@@ -16,9 +17,11 @@ import (
 // The matrix's knobs. Defaults give the quick profile that make bench runs.
 var (
 	profileFlag = flag.String("profile", envOr("MMAPBENCH_PROFILE", "quick"), "benchmark `profile`: quick (a covering subset, minutes) or full (the whole matrix)")
-	sizesFlag   = flag.String("sizes", os.Getenv("MMAPBENCH_SIZES"), "comma-separated file `sizes` overriding the profile's, e.g. 16MiB,1GiB")
-	dropCaches  = flag.Bool("dropcaches", false, "for cache=cold, also write 1 to /proc/sys/vm/drop_caches before each pass (needs root)")
-	progress    = flag.Bool("progress", false, "print each case's name and position on stderr as it starts (stdout keeps only results)")
+	sizesFlag   = flag.String("sizes", os.Getenv("MMAPBENCH_SIZES"), "comma-separated file `sizes` overriding the profile's, e.g. 16MiB,1GiB; "+
+		"each must be a multiple of the profile's largest block size (quick: 1MiB, full: 8MiB), so that every block size divides the file; "+
+		"a block count that is not a power of two is fine (pattern=rand permutes any count). Default: derived from the machine (see the sizes line on stderr)")
+	dropCaches = flag.Bool("dropcaches", false, "for cache=cold, also write 1 to /proc/sys/vm/drop_caches before each pass (needs root)")
+	progress   = flag.Bool("progress", false, "print each case's name and position on stderr as it starts (stdout keeps only results)")
 )
 
 // runCases runs each case as a sub-benchmark, telling stderr where the run
@@ -79,23 +82,60 @@ type profile struct {
 	writeBlocks      []int64
 	writeCaches      []string
 	writePatterns    []string
+	writeSizes       []int64 // sizes of the write cases; all sizes when nil
+	// coldRandOnly lists sizes read cold only with pattern=rand: the quick
+	// profile's large file is there for the regimes the small one cannot
+	// show (warm beyond the LLC, cold random beyond read-around).
+	coldRandOnly []int64
+	// why says, for stderr, where each default size came from.
+	why []string
 }
 
+// currentProfile returns the run's profile. runMain has refused bad
+// -profile and -sizes values before any benchmark ran, so an error here
+// comes from a test that set the flags itself.
 func currentProfile(tb testing.TB) profile {
+	p, err := loadProfile(*profileFlag, *sizesFlag, benchDir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// Quick-profile sizes come from the machine: the small file is half the
+// last-level cache (warm reads of it are cache hits), the large one at least
+// largeLLCFactor LLCs (warm reads come from memory) and largeReadAheadWindows
+// read-ahead windows (a cold random read's read-around brings in a small
+// part of it). Fallbacks where sysfs says nothing are today's typical
+// values, printed as such.
+const (
+	largeLLCFactor        = 8
+	largeReadAheadWindows = 32
+	fallbackLLC           = 32 << 20
+	fallbackReadAhead     = 128 << 10 // the kernel's default read_ahead_kb
+	minLargeFile          = 64 << 20
+)
+
+// loadProfile expands the named profile for the machine, with sizes (a
+// comma-separated list, "" for the profile's own) replacing its file sizes.
+// dir is the bench directory, whose device's read-ahead sizes the large file.
+func loadProfile(name, sizes, dir string) (profile, error) {
 	var p profile
-	switch *profileFlag {
+	switch name {
 	case "quick":
+		small, large, why := quickSizes(dir)
 		p = profile{
-			sizes: []int64{16 << 20}, blocks: []int64{4 << 10, 1 << 20},
+			sizes: []int64{small, large}, blocks: []int64{4 << 10, 1 << 20},
 			patterns: []string{"seq", "rand"}, caches: []string{"warm", "cold"},
 			advice: []string{"none"}, threads: []int{1},
 			syncEvery: []int{64}, writeBlocks: []int64{4 << 10},
 			writeCaches: []string{"warm"}, writePatterns: []string{"seq"},
+			writeSizes: []int64{small}, coldRandOnly: []int64{large}, why: why,
 		}
 	case "full":
 		p = profile{
 			sizes:    []int64{16 << 20, 1 << 30, 4 << 30},
-			blocks:   []int64{64, 512, 4 << 10, 64 << 10, 1 << 20, 8 << 20},
+			blocks:   []int64{64, 512, 4 << 10, 64 << 10, 512 << 10, 1 << 20, 2 << 20, 8 << 20},
 			patterns: []string{"seq", "rand"}, caches: []string{"warm", "cold"},
 			advice:       []string{"none", "seq", "rand", "willneed", "populate", "hugepage"},
 			threads:      dedup([]int{1, 2, runtime.GOMAXPROCS(0)}),
@@ -104,19 +144,66 @@ func currentProfile(tb testing.TB) profile {
 			writeCaches: []string{"warm", "cold"}, writePatterns: []string{"seq", "rand"},
 		}
 	default:
-		tb.Fatalf("bench: -profile %q: want quick or full", *profileFlag)
+		return p, fmt.Errorf("bench: -profile %q: want quick or full", name)
 	}
-	if *sizesFlag != "" {
-		p.sizes = nil
-		for _, s := range strings.Split(*sizesFlag, ",") {
+	if sizes != "" {
+		p.sizes, p.writeSizes, p.coldRandOnly, p.why = nil, nil, nil, nil
+		largest := slices.Max(append(slices.Clone(p.blocks), p.writeBlocks...))
+		for _, s := range strings.Split(sizes, ",") {
 			n, err := ParseSize(s)
-			if err != nil || n <= 0 {
-				tb.Fatalf("bench: -sizes %q: %q is not a positive size (%v)", *sizesFlag, s, err)
+			switch {
+			case err != nil:
+				return p, fmt.Errorf("bench: -sizes %q: %v", sizes, err)
+			case n <= 0:
+				return p, fmt.Errorf("bench: -sizes %q: %q is not a positive size", sizes, s)
+			case n < largest || n%largest != 0:
+				return p, fmt.Errorf("bench: -sizes %q: %s is not a multiple of %s, the %s profile's largest block size: every block size must divide the file", sizes, s, FormatSize(largest), name)
 			}
 			p.sizes = append(p.sizes, n)
 		}
 	}
-	return p
+	return p, nil
+}
+
+// quickSizes derives the quick profile's two file sizes from the machine:
+// powers of two, the small one half the LLC (at least 4MiB), the large one
+// at least largeLLCFactor × LLC, largeReadAheadWindows × read-ahead and
+// minLargeFile. why says where they came from.
+func quickSizes(dir string) (small, large int64, why []string) {
+	llc, err := LLCSize()
+	if err != nil {
+		why = append(why, fmt.Sprintf("LLC size unknown (%v): assuming %s", err, FormatSize(fallbackLLC)))
+		llc = fallbackLLC
+	}
+	ra, err := ReadAheadBytes(dir)
+	switch {
+	case err != nil:
+		why = append(why, fmt.Sprintf("read-ahead unknown (%v): assuming %s", err, FormatSize(fallbackReadAhead)))
+		ra = fallbackReadAhead
+	case ra <= 0:
+		ra = 0 // no block device: no read-around to outgrow
+	}
+	small = max(4<<20, floorPow2(llc/2))
+	large = max(ceilPow2(largeLLCFactor*llc), ceilPow2(largeReadAheadWindows*ra), minLargeFile)
+	why = append(why,
+		fmt.Sprintf("%s: half the %s last-level cache (warm reads are cache hits)", FormatSize(small), FormatSize(llc)),
+		fmt.Sprintf("%s: %d× the LLC (warm reads come from memory) and %d read-ahead windows of %s (cold random reads are not prefetched by read-around)",
+			FormatSize(large), large/llc, large/max(ra, 1), FormatSize(ra)))
+	return small, large, why
+}
+
+func floorPow2(n int64) int64 {
+	if n <= 0 {
+		return 0
+	}
+	return 1 << (bits.Len64(uint64(n)) - 1)
+}
+
+func ceilPow2(n int64) int64 {
+	if n <= 1 {
+		return 1
+	}
+	return 1 << bits.Len64(uint64(n-1))
 }
 
 func dedup(xs []int) []int {
@@ -135,7 +222,8 @@ func (p profile) readCases() []rwCase {
 				for _, bs := range p.blocks {
 					for _, cache := range p.caches {
 						for _, size := range p.sizes {
-							if bs > size || !caseApplies(be, access, cache) {
+							if bs > size || !caseApplies(be, access, cache) ||
+								(cache == "cold" && pattern != "rand" && slices.Contains(p.coldRandOnly, size)) {
 								continue
 							}
 							base := rwCase{backend: be, access: access, pattern: pattern, bs: bs, cache: cache, size: size, advice: "none", threads: 1}
@@ -176,6 +264,10 @@ func warmFirst(cs []rwCase) []rwCase {
 // writeCases expands the profile for writes, with and without Sync.
 func (p profile) writeCases(withSync bool) []rwCase {
 	var cs []rwCase
+	sizes := p.writeSizes
+	if sizes == nil {
+		sizes = p.sizes
+	}
 	syncs := []int{0}
 	if withSync {
 		syncs = p.syncEvery
@@ -185,7 +277,7 @@ func (p profile) writeCases(withSync bool) []rwCase {
 			for _, pattern := range p.writePatterns {
 				for _, bs := range p.writeBlocks {
 					for _, cache := range p.writeCaches {
-						for _, size := range p.sizes {
+						for _, size := range sizes {
 							for _, n := range syncs {
 								if bs <= size && caseApplies(be, access, cache) {
 									cs = append(cs, rwCase{backend: be, access: access, pattern: pattern, bs: bs, cache: cache, size: size, advice: "none", threads: 1, sync: n})

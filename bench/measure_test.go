@@ -144,3 +144,35 @@ func TestCaseNames(t *testing.T) {
 		}
 	}
 }
+
+// TestAdviceInFirstPass: a one-shot hint is in effect from a pass's first
+// operation. One 4KiB read of a cold 4MiB file with willneed (fadvise) or
+// populate (MADV_POPULATE_READ) must read the whole file from the device
+// (dev-B/op about the file's size), while the same read with advice=rand
+// reads about one block: the control, which also shows that dev-B/op is
+// reported and positive on a cold case. Before the fix, a sample shorter
+// than a pass ran without its advice and read one block.
+func TestAdviceInFirstPass(t *testing.T) {
+	const size, bs = 4 << 20, 4 << 10
+	cases := []struct {
+		backend, access, advice string
+		min, max                float64 // dev-B/op bounds
+	}{
+		{"pread", "copy", "willneed", 0.9 * size, 2 * size},
+		{"mmap", "view", "populate", 0.9 * size, 2 * size},
+		{"pread", "copy", "rand", 1, 64 << 10},
+	}
+	for _, tc := range cases {
+		c := rwCase{backend: mustBackend(t, tc.backend), access: tc.access, pattern: "rand", bs: bs, cache: "cold", size: size, advice: tc.advice, threads: 1}
+		t.Run(c.name(), func(t *testing.T) {
+			r := benchOnce(t, c, opRead, 1)
+			dev, ok := r.Extra[UnitDeviceBytes]
+			if !ok {
+				t.Fatalf("no %s in %v", UnitDeviceBytes, r.Extra)
+			}
+			if dev < tc.min || dev > tc.max {
+				t.Errorf("%s = %.0f after one op, want %.0f to %.0f", UnitDeviceBytes, dev, tc.min, tc.max)
+			}
+		})
+	}
+}

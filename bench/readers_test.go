@@ -81,8 +81,8 @@ func readersCases(tb testing.TB) []rwCase {
 	var cs []rwCase
 	for _, cache := range []string{"warm", "cold"} {
 		for _, size := range sizes[cache] {
-			if size < bs || size&(size-1) != 0 {
-				tb.Fatalf("BenchmarkReaders: size %s: want a power of two of at least %s", FormatSize(size), FormatSize(bs))
+			if size < bs || size%bs != 0 {
+				tb.Fatalf("BenchmarkReaders: size %s: want a multiple of %s", FormatSize(size), FormatSize(bs))
 			}
 			for _, a := range advice {
 				for _, ba := range []struct{ backend, access string }{{"mmap", "view"}, {"pread", "copy"}} {

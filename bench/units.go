@@ -28,6 +28,7 @@ const (
 	UnitWriteSyscalls = "write-syscalls/op" // /proc/self/io syscw
 	UnitReadBytes     = "rchar-B/op"        // /proc/self/io rchar
 	UnitWriteBytes    = "wchar-B/op"        // /proc/self/io wchar
+	UnitDeviceBytes   = "dev-B/op"          // /proc/self/io read_bytes + write_bytes
 	UnitNsecPerPage   = "nsec/page"         // BenchmarkFault: wall time per page of the mapping
 	UnitMinfltPerPage = "minflt/page"       // BenchmarkFault: minor faults per page (1/16: 64KiB fault-around)
 	UnitWakeP50       = "wake-p50-usec"     // BenchmarkBystander: median lateness of the bystander's wake-ups
@@ -62,6 +63,7 @@ var units = []UnitInfo{
 	{UnitWriteSyscalls, "lower", "write-family system calls per op (/proc/self/io syscw)"},
 	{UnitReadBytes, "lower", "bytes returned by read-family system calls per op (/proc/self/io rchar; mmap access is not counted)"},
 	{UnitWriteBytes, "lower", "bytes passed to write-family system calls per op (/proc/self/io wchar; stores through a mapping are not counted)"},
+	{UnitDeviceBytes, "lower", "bytes read from the block device (read-ahead and read-around included) plus bytes dirtied for writeback, per op (/proc/self/io read_bytes + write_bytes)"},
 	{UnitNsecPerPage, "lower", "nanoseconds per page to map, populate, touch and unmap a mapping (BenchmarkFault)"},
 	{UnitMinfltPerPage, "lower", "minor faults per page touched (BenchmarkFault): fault-around shows as 1/16"},
 	{UnitBytesPerSecPerReader, "higher", "bytes per second each reader got (BenchmarkReaders): the readers' aggregate throughput over their number"},
