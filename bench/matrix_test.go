@@ -21,6 +21,7 @@ var (
 		"each must be a multiple of the profile's largest block size (quick: 1MiB, full: 8MiB), so that every block size divides the file; "+
 		"a block count that is not a power of two is fine (pattern=rand permutes any count). Default: derived from the machine (see the sizes line on stderr)")
 	dropCaches = flag.Bool("dropcaches", false, "for cache=cold, also write 1 to /proc/sys/vm/drop_caches before each pass (needs root)")
+	rotate     = flag.Int("rotate", 0, "rotate the order of the backends within each group of compared cases by `n` places (make bench passes each invocation's number, so that no backend always runs first)")
 	progress   = flag.Bool("progress", false, "print each case's name and position on stderr as it starts (stdout keeps only results)")
 )
 
@@ -248,16 +249,37 @@ func (p profile) readCases() []rwCase {
 			}
 		}
 	}
-	return warmFirst(cs)
+	return groupCases(cs)
 }
 
-// warmFirst orders cases so that every warm case runs before any cold one.
-// The files are shared by all cases: a cold case evicts them, and a warm
-// case after it would have to read up to 4GiB back from the disk first.
-func warmFirst(cs []rwCase) []rwCase {
-	slices.SortStableFunc(cs, func(a, b rwCase) int {
-		return strings.Compare(b.cache, a.cache) // "warm" > "cold"
-	})
+// groupCases orders the cases so that the rows a comparison sets side by
+// side run next to each other: every warm case before any cold one (the
+// files are shared by all cases: a cold case evicts them, and a warm case
+// after it would have to read up to 4GiB back from the disk first), then
+// by file size, pattern, block size, advice, threads and sync, with the
+// backends and access modes of one such group adjacent, in an order
+// rotated by -rotate places. On this VM the machine drifts by 10–20%
+// within minutes; rows measured seconds apart share the drift, and make
+// bench rotates the order between its invocations so that no backend is
+// always first after a cold eviction or a file's creation.
+func groupCases(cs []rwCase) []rwCase {
+	key := func(c rwCase) string {
+		return fmt.Sprintf("%d/%020d/%s/%020d/%s/%04d/%04d", map[string]int{"warm": 0, "cold": 1}[c.cache], c.size, c.pattern, c.bs, c.advice, c.threads, c.sync)
+	}
+	slices.SortStableFunc(cs, func(a, b rwCase) int { return strings.Compare(key(a), key(b)) })
+	for start := 0; start < len(cs); {
+		end := start + 1
+		for end < len(cs) && key(cs[end]) == key(cs[start]) {
+			end++
+		}
+		g := cs[start:end]
+		if r := *rotate % len(g); r > 0 {
+			slices.Reverse(g[:r])
+			slices.Reverse(g[r:])
+			slices.Reverse(g)
+		}
+		start = end
+	}
 	return cs
 }
 
@@ -289,7 +311,7 @@ func (p profile) writeCases(withSync bool) []rwCase {
 			}
 		}
 	}
-	return warmFirst(cs)
+	return groupCases(cs)
 }
 
 // caseApplies leaves out the cases a backend cannot run: a view without
