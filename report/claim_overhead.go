@@ -8,119 +8,170 @@ import (
 )
 
 const (
-	rule2 = "Ratio of medians mmap `view` ÷ `pread copy` for every BenchmarkRead case (cache × pattern × block size; 1 thread, no advice), " +
-		"mmap ÷ pread for BenchmarkOpenRead (per file size) and mmap `view` ÷ `pread copy` for BenchmarkWrite. mmap wins a case when the ratio is below 1/(1+Tie), loses above 1+Tie. " +
-		"**Holds** if mmap wins every case, **does not hold** if it wins none, otherwise **holds only when** followed by the cases it wins."
+	rule2 = "Per case, mmap against pread on time per op (ns/op), lower is better: BenchmarkRead mmap `view` against `pread copy` (1 thread, no advice) in each read regime " +
+		"(warm with the file inside the LLC, warm with it at least 4× the LLC, cold with it at least 32 read-ahead windows); BenchmarkOpenRead mmap against pread per file size (one-shot); " +
+		"BenchmarkWrite and BenchmarkWriteSync mmap `view` against `pread copy`. A case is a **win** or a **loss** when benchmath's U test on the two sample sets gives p < Alpha " +
+		"and the ratio of medians is beyond 1±Tie, otherwise **level**; the samples compared come from the same interleaved invocations (make bench). " +
+		"Cold cases whose file spans fewer than 32 read-ahead windows are listed as \"" + coveredNote + "\" and never decide. " +
+		"**Holds** if mmap wins every deciding case, **does not hold** if it wins none, otherwise **holds only when** followed by where it wins, then where it loses and where it is level."
 )
+
+// caseResult is one decided case of claim 2.
+type caseResult struct {
+	where string // "warm, file 8× the LLC (256MiB): rand 4KiB"
+	cmp   Comparison
+}
+
+func (c caseResult) String() string { return c.where + " " + c.cmp.String() }
+
+// verdictLists sorts decided cases into wins, losses and level ones.
+type verdictLists struct {
+	wins, losses, level []caseResult
+}
+
+func (v *verdictLists) add(where string, cmp Comparison) {
+	r := caseResult{where, cmp}
+	switch cmp.Outcome {
+	case win:
+		v.wins = append(v.wins, r)
+	case lose:
+		v.losses = append(v.losses, r)
+	default:
+		v.level = append(v.level, r)
+	}
+}
+
+func (v *verdictLists) n() int { return len(v.wins) + len(v.losses) + len(v.level) }
+
+func list(rs []caseResult) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.String()
+	}
+	return out
+}
+
+// compareRows decides candidate against reference on unit, or reports
+// false when either row or its samples are missing.
+func compareRows(cand, ref *plot.Row, unit string) (Comparison, bool) {
+	if cand == nil || ref == nil || len(cand.Samples(unit)) == 0 || len(ref.Samples(unit)) == 0 {
+		return Comparison{}, false
+	}
+	return decide(cand.Samples(unit), ref.Samples(unit)), true
+}
 
 func claimOverhead(rs *plot.Results) Claim {
 	c := Claim{Text: "mmap has less overhead than read/write", Rule: rule2, Verdict: NotMeasured}
-	var wins, others []string
-	cases, nwin := 0, 0
-	size := plot.ReadSize(rs)
-	rows := rs.Rows("Read", map[string]string{"size": size, "threads": "1", "advice": "none"})
+	m := machineOf(rs)
+	var v verdictLists
+	var covered []string
+
+	// Reads, regime by regime.
+	rows := rs.Rows("Read", map[string]string{"threads": "1", "advice": "none"})
 	for _, cache := range plot.Values(rows, "cache") {
-		for _, pattern := range plot.Values(rows, "pattern") {
-			var w, o []string
-			for _, bs := range plot.Values(rows, "bs") {
-				tm, ok1 := median(rs, "Read", readKeys(rs, "mmap", "view", pattern, cache, bs), "ns/op")
-				tp, ok2 := median(rs, "Read", readKeys(rs, "pread", "copy", pattern, cache, bs), "ns/op")
-				if !ok1 || !ok2 {
-					continue
+		for _, size := range sizesOf(rs.Rows("Read", map[string]string{"threads": "1", "advice": "none", "cache": cache})) {
+			n, _ := plot.ParseSize(size)
+			reg := m.regimeOf(cache, n)
+			words := m.words(cache, n)
+			for _, pattern := range plot.Values(rows, "pattern") {
+				for _, bs := range plot.Values(rows, "bs") {
+					cmp, ok := compareRows(rs.Row("Read", readKeysAt(size, "mmap", "view", pattern, cache, bs)),
+						rs.Row("Read", readKeysAt(size, "pread", "copy", pattern, cache, bs)), "ns/op")
+					if !ok {
+						continue
+					}
+					where := fmt.Sprintf("%s: %s %s reads", words, pattern, bs)
+					if !reg.usable() {
+						covered = append(covered, caseResult{where, cmp}.String())
+						continue
+					}
+					v.add(where, cmp)
 				}
-				cases++
-				cell := fmt.Sprintf("%s ×%.2f", bs, tm/tp)
-				if compare(tm, tp) == win {
-					nwin++
-					w = append(w, cell)
-				} else {
-					o = append(o, cell)
-				}
-			}
-			if len(w) > 0 {
-				wins = append(wins, fmt.Sprintf("%s %s reads (%s)", cache, pattern, strings.Join(w, ", ")))
-			}
-			if len(o) > 0 {
-				others = append(others, fmt.Sprintf("%s %s reads (%s)", cache, pattern, strings.Join(o, ", ")))
 			}
 		}
 	}
-	if cases > 0 {
-		c.Evidence = append(c.Evidence, fmt.Sprintf("BenchmarkRead, %s file, mmap view ÷ pread time: wins %s; no win %s", size,
-			orNone(wins), orNone(others)))
+	if len(covered) > 0 {
+		c.Evidence = append(c.Evidence, "not used ("+coveredNote+" or the regime is between two): "+strings.Join(covered, "; "))
 	}
-	// One-shot reads: the crossover.
-	var ow, oo []string
+
+	// One-shot reads.
 	for _, s := range plot.Values(rs.Rows("OpenRead", nil), "size") {
-		tm, ok1 := median(rs, "OpenRead", map[string]string{"backend": "mmap", "size": s}, "ns/op")
-		tp, ok2 := median(rs, "OpenRead", map[string]string{"backend": "pread", "size": s}, "ns/op")
-		if !ok1 || !ok2 {
-			continue
-		}
-		cases++
-		if compare(tm, tp) == win {
-			nwin++
-			ow = append(ow, s)
-		} else {
-			oo = append(oo, s)
+		cmp, ok := compareRows(rs.Row("OpenRead", map[string]string{"backend": "mmap", "size": s}),
+			rs.Row("OpenRead", map[string]string{"backend": "pread", "size": s}), "ns/op")
+		if ok {
+			v.add("one-shot read of a warm "+s+" file", cmp)
 		}
 	}
-	if len(ow)+len(oo) > 0 {
-		cross := Crossover(rs)
-		e := fmt.Sprintf("BenchmarkOpenRead (open, read all, close), mmap ÷ pread: wins at %s; no win at %s", orNone(ow), orNone(oo))
+	cross := Crossover(rs)
+	if plot.Values(rs.Rows("OpenRead", nil), "size") != nil {
 		if cross != "" {
-			e += fmt.Sprintf("; crossover: mmap wins from %s up", cross)
+			c.Evidence = append(c.Evidence, "one-shot crossover: mmap wins from "+cross+" up")
+		} else {
+			c.Evidence = append(c.Evidence, "one-shot: no crossover (mmap does not win at the largest size)")
 		}
-		c.Evidence = append(c.Evidence, e)
-		if len(ow) > 0 {
-			if cross != "" {
-				wins = append(wins, "one-shot reads of files of "+cross+" and more")
-			} else {
-				wins = append(wins, "one-shot reads of "+strings.Join(ow, ", "))
+	}
+
+	// Writes, with and without a sync.
+	for _, bench := range []string{"Write", "WriteSync"} {
+		for _, r := range rs.Rows(bench, map[string]string{"backend": "pread", "access": "copy"}) {
+			k := maps(r.Keys)
+			k["backend"], k["access"] = "mmap", "view"
+			cmp, ok := compareRows(rs.Row(bench, k), r, "ns/op")
+			if !ok {
+				continue
 			}
+			n, _ := plot.ParseSize(r.Key("size"))
+			what := fmt.Sprintf("%s writes", r.Key("bs"))
+			if s := r.Key("sync"); s != "" {
+				what = fmt.Sprintf("%s writes with a sync every %s", r.Key("bs"), s)
+			}
+			v.add(fmt.Sprintf("%s (%s)", what, m.words(r.Key("cache"), n)), cmp)
 		}
 	}
-	// Writes.
-	wrows := rs.Rows("Write", map[string]string{"backend": "pread", "access": "copy"})
-	for _, r := range wrows {
-		k := maps(r.Keys)
-		k["backend"], k["access"] = "mmap", "view"
-		tm, ok1 := median(rs, "Write", k, "ns/op")
-		tp, ok2 := r.Median("ns/op")
-		if !ok1 || !ok2 {
-			continue
-		}
-		cases++
-		e := fmt.Sprintf("BenchmarkWrite %s %s: mmap view %s, pwrite %s (×%.2f)", r.Key("bs"), r.Key("cache"), plot.FormatNanos(tm), plot.FormatNanos(tp), tm/tp)
-		c.Evidence = append(c.Evidence, e)
-		if compare(tm, tp) == win {
-			nwin++
-			wins = append(wins, fmt.Sprintf("%s writes to a %s mapping", r.Key("bs"), r.Key("cache")))
-		}
+
+	if v.n() == 0 {
+		c.Evidence = []string{"no BenchmarkRead, OpenRead or Write rows with both mmap and pread in a regime that can decide"}
+		return c
 	}
+	c.Evidence = append([]string{
+		"mmap ÷ pread time per op (median ratio, per-invocation range, U test p)",
+		"wins: " + joinOr(list(v.wins), "none"),
+		"losses: " + joinOr(list(v.losses), "none"),
+		"level: " + joinOr(list(v.level), "none"),
+	}, c.Evidence...)
 	switch {
-	case cases == 0:
-		c.Evidence = []string{"no BenchmarkRead, OpenRead or Write rows with both mmap and pread"}
-	case len(wins) == 0:
+	case len(v.wins) == 0:
 		c.Verdict = DoesNotHold
-	case nwin == cases:
+	case len(v.wins) == v.n():
 		c.Verdict = Holds
 	default:
-		c.Verdict = HoldsOnly + ": " + strings.Join(wins, "; ")
+		c.Verdict = HoldsOnly + " " + summarize(v.wins, "") + "; mmap loses " + summarize(v.losses, "nowhere") + "; level " + summarize(v.level, "nowhere")
 	}
 	return c
 }
 
+// summarize names the cases of rs briefly, for a verdict line.
+func summarize(rs []caseResult, none string) string {
+	if len(rs) == 0 {
+		return none
+	}
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = fmt.Sprintf("%s (×%.2f)", r.where, r.cmp.Ratio)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // Crossover returns the smallest file size from which mmap's one-shot read
-// is faster than pread's (beyond Tie) at that size and every larger one, or
-// "" when there is none.
+// wins over pread's (decide: U test and Tie) at that size and every larger
+// one, or "" when there is none.
 func Crossover(rs *plot.Results) string {
 	sizes := plot.Values(rs.Rows("OpenRead", nil), "size")
 	cross := ""
 	for i := len(sizes) - 1; i >= 0; i-- {
-		tm, ok1 := median(rs, "OpenRead", map[string]string{"backend": "mmap", "size": sizes[i]}, "ns/op")
-		tp, ok2 := median(rs, "OpenRead", map[string]string{"backend": "pread", "size": sizes[i]}, "ns/op")
-		if !ok1 || !ok2 || compare(tm, tp) != win {
+		cmp, ok := compareRows(rs.Row("OpenRead", map[string]string{"backend": "mmap", "size": sizes[i]}),
+			rs.Row("OpenRead", map[string]string{"backend": "pread", "size": sizes[i]}), "ns/op")
+		if !ok || cmp.Outcome != win {
 			break
 		}
 		cross = sizes[i]

@@ -51,8 +51,14 @@ func median(rs *plot.Results, bench string, keys map[string]string, unit string)
 
 // readKeys are the keys of one BenchmarkRead row of the report's file size.
 func readKeys(rs *plot.Results, backend, access, pattern, cache, bs string) map[string]string {
+	return readKeysAt(plot.ReadSize(rs), backend, access, pattern, cache, bs)
+}
+
+// readKeysAt are the keys of one BenchmarkRead row (1 thread, no advice) of
+// a file of size.
+func readKeysAt(size, backend, access, pattern, cache, bs string) map[string]string {
 	return map[string]string{"backend": backend, "access": access, "pattern": pattern, "bs": bs, "cache": cache,
-		"size": plot.ReadSize(rs), "advice": "none", "threads": "1"}
+		"size": size, "advice": "none", "threads": "1"}
 }
 
 // times describes b relative to a: "3.1× faster", "1.35× slower", "level".

@@ -155,33 +155,97 @@ func threeDigits(v float64) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
+// writeReads writes one table per file size and pattern, headed by the
+// regimes the size is in; cold cells add the device bytes per read, and a
+// cold cell on a file that read-around covers is marked and footnoted.
 func writeReads(p printer, rs *plot.Results) {
-	size := plot.ReadSize(rs)
-	rows := rs.Rows("Read", map[string]string{"size": size, "threads": "1", "advice": "none"})
-	bss, caches := plot.Values(rows, "bs"), plot.Values(rows, "cache")
-	for _, pattern := range plot.Values(rows, "pattern") {
-		p("## Reads: %s, %s file, 1 thread\n\nMedian time per read and throughput (BenchmarkRead, pattern=%s).\n\n| backend | access |", patternName(pattern), size, pattern)
+	m := machineOf(rs)
+	all := rs.Rows("Read", map[string]string{"threads": "1", "advice": "none"})
+	for _, size := range sizesOf(all) {
+		n, _ := plot.ParseSize(size)
+		rows := rs.Rows("Read", map[string]string{"size": size, "threads": "1", "advice": "none"})
+		bss, caches := plot.Values(rows, "bs"), plot.Values(rows, "cache")
+		var regimes []string
 		for _, c := range caches {
-			for _, bs := range bss {
-				p(" %s %s |", c, bs)
-			}
+			regimes = append(regimes, m.words(c, n))
 		}
-		p("\n|---|---|%s\n", strings.Repeat("---:|", len(caches)*len(bss)))
-		for _, be := range plot.ReadBackends {
-			for _, access := range []string{"copy", "view"} {
-				if len(rs.Rows("Read", map[string]string{"backend": be, "access": access, "pattern": pattern, "size": size})) == 0 {
-					continue
+		covered := false
+		for _, pattern := range plot.Values(rows, "pattern") {
+			pc := caches[:0:0]
+			for _, c := range caches {
+				if len(rs.Rows("Read", map[string]string{"size": size, "pattern": pattern, "cache": c})) > 0 {
+					pc = append(pc, c)
 				}
-				p("| %s | %s |", be, access)
-				for _, c := range caches {
-					for _, bs := range bss {
-						p(" %s |", cell(rs.Row("Read", readKeys(rs, be, access, pattern, c, bs))))
+			}
+			p("## Reads: %s, %s file, 1 thread\n\n%s. Median time per read and throughput (BenchmarkRead, pattern=%s); cold cells add the bytes read from the device per read (`dev-B/op`).\n\n| backend | access |",
+				patternName(pattern), size, strings.Join(regimes, "; "), pattern)
+			for _, c := range pc {
+				for _, bs := range bss {
+					p(" %s %s |", c, bs)
+				}
+			}
+			p("\n|---|---|%s\n", strings.Repeat("---:|", len(pc)*len(bss)))
+			for _, be := range plot.ReadBackends {
+				for _, access := range []string{"copy", "view"} {
+					if len(rs.Rows("Read", map[string]string{"backend": be, "access": access, "pattern": pattern, "size": size})) == 0 {
+						continue
 					}
+					p("| %s | %s |", be, access)
+					for _, c := range pc {
+						for _, bs := range bss {
+							r := rs.Row("Read", readKeysAt(size, be, access, pattern, c, bs))
+							s := cell(r)
+							if c == "cold" && r != nil {
+								if dev, ok := r.Median("dev-B/op"); ok {
+									s += ", dev " + plot.FormatSize(dev)
+								}
+								if m.regimeOf(c, n) == coldCovered {
+									s += " †"
+									covered = true
+								}
+							}
+							p(" %s |", s)
+						}
+					}
+					p("\n")
 				}
-				p("\n")
 			}
+			p("\n")
 		}
-		p("\n")
+		if covered {
+			p("† %s: the %s file spans fewer than %d read-ahead windows of %s, so a cold \"random\" read through a mapping prefetches much of it (see dev); these cells never decide a verdict.\n\n",
+				coveredNote, size, minReadAheadWindows, plot.FormatSize(float64(m.readAhead)))
+		}
+	}
+	writeMemmoveStep(p, rs)
+}
+
+// memmoveThreshold is where Go's memmove on amd64 switches to non-temporal
+// stores (runtime/memmove_amd64.s: CMPQ BX, $0x100000): a copy of 1MiB or
+// more bypasses the cache, and reading it back comes from memory.
+const memmoveThreshold = 1 << 20
+
+// writeMemmoveStep names the memmove threshold where a copy row's time per
+// byte jumps between the block sizes on either side of it (the full
+// profile's 512KiB, 1MiB and 2MiB), so that the step is not read as mmap's.
+func writeMemmoveStep(p printer, rs *plot.Results) {
+	var steps []string
+	for _, r := range rs.Rows("Read", map[string]string{"access": "copy", "bs": "512KiB", "threads": "1", "advice": "none"}) {
+		k := maps(r.Keys)
+		k["bs"] = "1MiB"
+		above := rs.Row("Read", k)
+		below, ok1 := r.Median("ns/op")
+		if above == nil || !ok1 {
+			continue
+		}
+		at, _ := above.Median("ns/op")
+		if step := (at / 2) / below; step > 1+Tie {
+			steps = append(steps, fmt.Sprintf("%s %s %s %s: ×%.2f per byte", r.Key("backend"), r.Key("cache"), r.Key("pattern"), r.Key("size"), step))
+		}
+	}
+	if len(steps) > 0 {
+		p("Copy rows whose time per byte jumps from 512KiB to 1MiB blocks: %s. That is Go's memmove switching to non-temporal stores at %s (runtime/memmove_amd64.s), not the I/O path: the copy bypasses the cache and Consume reads it back from memory.\n\n",
+			strings.Join(steps, "; "), plot.FormatSize(memmoveThreshold))
 	}
 }
 

@@ -6,7 +6,10 @@
 #
 # Knobs (environment):
 #   PROFILE=quick    quick (a covering subset, under 3 minutes) or full (the whole matrix)
-#   COUNT=5          samples per benchmark (benchstat wants >= 5; 10 for a gate)
+#   COUNT=5          samples per benchmark (benchstat wants >= 5; 10 for a gate): one
+#                    -test.count 1 invocation each, so that the samples of the rows
+#                    compared are interleaved in time (with the backends' order
+#                    rotated between invocations), not run in blocks
 #   BENCH=           -bench regexp (default: the profile's benchmarks)
 #   BENCHTIME=0.1s   -benchtime per sample
 #   MMAPBENCH_DIR=   directory for the benchmark files (default: the system temp dir)
@@ -24,7 +27,10 @@ GO=${GO:-go}
 PROFILE=${PROFILE:-quick}
 COUNT=${COUNT:-5}
 BENCHTIME=${BENCHTIME:-0.1s}
-BENCH=${BENCH:-'^Benchmark(Read|Write|WriteSync|OpenRead|Fault|Readers)$'}
+BENCH=${BENCH:-'^Benchmark(Read|Write|WriteSync|OpenRead|Fault|Readers|CopyCost)$'}
+case "$COUNT" in
+'' | *[!0-9]* | 0*) echo "mmapbench: COUNT=$COUNT: want a positive whole number of samples" >&2; exit 2 ;;
+esac
 suffix=""
 [ "$PROFILE" = quick ] || suffix="-$PROFILE"
 OUT=${OUT:-"results/$(date -u +%Y-%m-%d)-$(hostname -s)$suffix.txt"}
@@ -36,7 +42,7 @@ echo "mmapbench: building the benchmark binary" >&2
 "$GO" test -c -o "$bin/bench.test" ./bench
 "$GO" build -o "$bin/mmapbench" ./cmd/mmapbench
 
-args=(-test.run '^$' -test.bench "$BENCH" -test.count "$COUNT" -test.benchtime "$BENCHTIME"
+args=(-test.run '^$' -test.bench "$BENCH" -test.count 1 -test.benchtime "$BENCHTIME"
 	-test.benchmem -profile "$PROFILE" -progress)
 [ -n "${MMAPBENCH_DIR:-}" ] && args+=(-benchdir "$MMAPBENCH_DIR")
 [ -n "${SIZES:-}" ] && args+=(-sizes "$SIZES")
@@ -57,8 +63,20 @@ git diff --quiet HEAD 2>/dev/null || commit="$commit+dirty"
 } >"${OUT%.txt}.meta"
 start=$(date +%s)
 status=0
-"$bin/bench.test" "${args[@]}" >"$OUT" || status=$?
+# COUNT invocations of one sample each: a sample of every row per
+# invocation, so the i-th samples of two rows come from the same minutes
+# and their ratio is a paired one. A bad -sizes or -profile stops the
+# first invocation with exit 2 before any benchmark runs.
+: >"$OUT"
+for i in $(seq 1 "$COUNT"); do
+	echo "mmapbench: invocation $i of $COUNT" >&2
+	"$bin/bench.test" "${args[@]}" -rotate $((i - 1)) >>"$OUT" || { status=$?; break; }
+done
 echo "mmapbench: done in $(($(date +%s) - start)) s" >&2
+if [ "$status" -eq 2 ]; then
+	rm -f "$OUT" "${OUT%.txt}.meta" # refused before any work: leave no results file behind
+	exit 2
+fi
 # A sub-benchmark that fails under -count > 1 does not always fail the binary.
 if [ "$status" -ne 0 ] || grep -q -- '--- FAIL' "$OUT"; then
 	echo "mmapbench: benchmarks failed (exit $status); see $OUT:" >&2

@@ -1,0 +1,134 @@
+package report
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mmapbench/mmapbench/plot"
+)
+
+// claim2Results writes benchmark lines for rows (name → ns/op samples, one
+// line per sample) under the machine's config lines and loads them.
+func claim2Results(t *testing.T, rows map[string][]float64) *plot.Results {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("llc-size: 32MiB\nread-ahead: 8192KiB\n")
+	for name, samples := range rows {
+		for _, v := range samples {
+			fmt.Fprintf(&b, "Benchmark%s-2 \t 1000 \t %g ns/op\n", name, v)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "r.txt")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := plot.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+func readName(backend, access, pattern, bs, cache, size string) string {
+	return fmt.Sprintf("Read/backend=%s/access=%s/pattern=%s/bs=%s/cache=%s/size=%s/advice=none/threads=1", backend, access, pattern, bs, cache, size)
+}
+
+func scaled(xs []float64, f float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = x * f
+	}
+	return out
+}
+
+var noisy = []float64{1000, 1100, 950, 1050, 980}
+
+// TestClaimOverheadRegimes: a cold case on a file that read-around covers
+// (16MiB, two 8MiB windows) never decides, however large mmap's win there;
+// a loss in a deciding regime is listed as a loss; overlapping samples are
+// level, and so is a large ratio on too few samples for the U test.
+func TestClaimOverheadRegimes(t *testing.T) {
+	rows := map[string][]float64{
+		// Covered: mmap ×0.1, must not count.
+		readName("mmap", "view", "rand", "4KiB", "cold", "16MiB"):  scaled(noisy, 0.1),
+		readName("pread", "copy", "rand", "4KiB", "cold", "16MiB"): noisy,
+		// Cold beyond read-around (32 windows): mmap ×4.6, a loss.
+		readName("mmap", "view", "rand", "4KiB", "cold", "256MiB"):  scaled(noisy, 4.6),
+		readName("pread", "copy", "rand", "4KiB", "cold", "256MiB"): noisy,
+		// Warm in the LLC, overlapping samples: level.
+		readName("mmap", "view", "seq", "4KiB", "warm", "16MiB"):  {1020, 960, 1090, 1000, 1040},
+		readName("pread", "copy", "seq", "4KiB", "warm", "16MiB"): noisy,
+		// Warm beyond the LLC, ×0.4 on only three samples: the U test cannot
+		// reach p < 0.05 with three a side, so level.
+		readName("mmap", "view", "seq", "1MiB", "warm", "256MiB"):  scaled(noisy[:3], 0.4),
+		readName("pread", "copy", "seq", "1MiB", "warm", "256MiB"): noisy[:3],
+	}
+	c := claimOverhead(claim2Results(t, rows))
+	ev := strings.Join(c.Evidence, "\n")
+	if c.Verdict != DoesNotHold {
+		t.Errorf("verdict %q, want %q: the only win is on a file read-around covers\n%s", c.Verdict, DoesNotHold, ev)
+	}
+	line := func(prefix string) string {
+		for _, e := range c.Evidence {
+			if strings.HasPrefix(e, prefix) {
+				return e
+			}
+		}
+		t.Fatalf("no evidence line %q in\n%s", prefix, ev)
+		return ""
+	}
+	if l := line("losses: "); !strings.Contains(l, "cold, 32 read-ahead windows (256MiB): rand 4KiB") || !strings.Contains(l, "×4.60") {
+		t.Errorf("the cold 256MiB loss is not listed: %s", l)
+	}
+	if l := line("level: "); !strings.Contains(l, "warm, file within the LLC (16MiB of 32MiB): seq 4KiB") || !strings.Contains(l, "warm, file 8× the LLC (256MiB): seq 1MiB") {
+		t.Errorf("the overlapping and the three-sample cases are not level: %s", l)
+	}
+	if l := line("wins: "); l != "wins: none" {
+		t.Errorf("%s; want none", l)
+	}
+	if l := line("not used"); !strings.Contains(l, coveredNote) || !strings.Contains(l, "16MiB") {
+		t.Errorf("the covered case is not marked: %s", l)
+	}
+}
+
+// TestClaimOverheadHoldsOnly: a win in one regime and a loss in another give
+// "holds only when" naming both, with the regime in words.
+func TestClaimOverheadHoldsOnly(t *testing.T) {
+	rows := map[string][]float64{
+		readName("mmap", "view", "rand", "4KiB", "warm", "256MiB"):  scaled(noisy, 0.4),
+		readName("pread", "copy", "rand", "4KiB", "warm", "256MiB"): noisy,
+		readName("mmap", "view", "rand", "4KiB", "cold", "256MiB"):  scaled(noisy, 4.6),
+		readName("pread", "copy", "rand", "4KiB", "cold", "256MiB"): noisy,
+	}
+	c := claimOverhead(claim2Results(t, rows))
+	if !strings.HasPrefix(c.Verdict, HoldsOnly+" warm, file 8× the LLC (256MiB): rand 4KiB reads (×0.40)") ||
+		!strings.Contains(c.Verdict, "mmap loses cold, 32 read-ahead windows (256MiB): rand 4KiB reads (×4.60)") {
+		t.Errorf("verdict %q", c.Verdict)
+	}
+}
+
+func TestMachineRegimes(t *testing.T) {
+	m := machine{llc: 32 << 20, readAhead: 8 << 20}
+	for _, tc := range []struct {
+		cache string
+		size  int64
+		want  regime
+	}{
+		{"warm", 16 << 20, warmInLLC}, {"warm", 32 << 20, warmInLLC}, {"warm", 64 << 20, warmNearLLC},
+		{"warm", 128 << 20, warmBeyondLLC}, {"cold", 16 << 20, coldCovered}, {"cold", 255 << 20, coldCovered},
+		{"cold", 256 << 20, coldBeyondWindow},
+	} {
+		if got := m.regimeOf(tc.cache, tc.size); got != tc.want {
+			t.Errorf("regimeOf(%s, %d) = %d, want %d", tc.cache, tc.size, got, tc.want)
+		}
+	}
+	if r := (machine{}).regimeOf("warm", 1<<20); r.usable() {
+		t.Errorf("without llc-size a warm row is usable")
+	}
+	if r := (machine{llc: 32 << 20, readAhead: -1}).regimeOf("cold", 1<<20); r != coldBeyondWindow {
+		t.Errorf("no read-ahead (no block device): %d, want coldBeyondWindow", r)
+	}
+}
