@@ -6,7 +6,7 @@ GO ?= go
 # make bench's knobs are scripts/bench.sh's environment variables:
 # make bench COUNT=10 BENCHTIME=0.5s SIZES=16MiB,1GiB MMAPBENCH_DIR=/mnt/nvme
 
-.PHONY: all test vet race benchonce bench bench-full bench-ipc noise crosscheck plots report compare backends bench-ci calibrate-gate oom oom-zram clean
+.PHONY: all test vet race benchonce bench bench-full bench-ipc verdicts noise crosscheck plots report compare backends bench-ci calibrate-gate oom oom-zram clean
 all: test
 
 test: vet race benchonce
@@ -25,6 +25,13 @@ benchonce:
 # rand, 4KiB and 1MiB, one-shot open+read; under 3 minutes on 2 cores.
 bench:
 	GO=$(GO) scripts/bench.sh
+
+# Do the verdicts survive a rerun? The quick profile and the report's rules
+# RUNS times (default 5, about 2.5 min each), each claim's verdict and the
+# crossover per run side by side; exit 1 when they disagree.
+# Knobs: RUNS=5 OUT=results/verdicts-<host> COUNT= BENCHTIME= MMAPBENCH_DIR=
+verdicts:
+	GO=$(GO) scripts/verdicts.sh
 
 # The IPC driver alone: real monitor and changer processes, every backend
 # and wait strategy (make bench runs its quick subset).

@@ -147,7 +147,16 @@ func claimOverhead(rs *plot.Results) Claim {
 	default:
 		c.Verdict = HoldsOnly + " " + summarize(v.wins, "") + "; mmap loses " + summarize(v.losses, "nowhere") + "; level " + summarize(v.level, "nowhere")
 	}
+	c.Short = c.Class() + "; wins: " + joinOr(names(v.wins), "none") + "; losses: " + joinOr(names(v.losses), "none")
 	return c
+}
+
+func names(rs []caseResult) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.where
+	}
+	return out
 }
 
 // summarize names the cases of rs briefly, for a verdict line.

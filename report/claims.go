@@ -27,6 +27,28 @@ type Claim struct {
 	Evidence []string // measured facts, one per bullet
 	Verdict  string   // Holds, DoesNotHold, NotMeasured, or HoldsOnly + " " + condition
 	Rule     string   // how Verdict follows from the numbers
+	// Short is the verdict without its figures: what two runs must share to
+	// agree (make verdicts). "" means the verdict's class (Class).
+	Short string
+}
+
+// Class returns the verdict's class: Holds, HoldsOnly, DoesNotHold or
+// NotMeasured.
+func (c Claim) Class() string {
+	for _, v := range []string{HoldsOnly, Holds, DoesNotHold, NotMeasured} {
+		if strings.HasPrefix(c.Verdict, v) {
+			return v
+		}
+	}
+	return c.Verdict
+}
+
+// Key is what must agree between runs: Short, or the class.
+func (c Claim) Key() string {
+	if c.Short != "" {
+		return c.Short
+	}
+	return c.Class()
 }
 
 // Claims evaluates the seed article's claims on rs (file benchmarks and IPC

@@ -30,6 +30,7 @@ var commands = []command{
 	{"regress", "the regression gate: compare two results files, or two commits run interleaved", runRegress},
 	{"plot", "render the report's figures (SVG, PNG) from results files", runPlot},
 	{"report", "write results/REPORT.md: machine, tables, figures, the article's claims with verdicts", runReport},
+	{"verdicts", "set the verdicts of several runs side by side (make verdicts): do they agree?", runVerdicts},
 }
 
 func commandNames() string {

@@ -24,6 +24,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	ipcFile := fs.String("ipc", "", "IPC results `file` (default: FILE's sibling <stem>-ipc.txt)")
 	durable := fs.String("durable", "", "output of mmapbench ipc -mode durable (default: <stem>-durable.txt; left out if missing)")
 	count := fs.String("count", "", "output of mmapbench ipc -mode count (default: <stem>-count.txt; left out if missing)")
+	verdicts := fs.String("verdicts", "", "also write each claim's verdict and the crossover as JSON to `file` (make verdicts reads them)")
 	measure := fs.Bool("measure", false, "first run mmapbench ipc -mode durable and -mode count (about 2 s) and write their output to the -durable and -count files")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
@@ -110,6 +111,17 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if err := writeFileAtomic(*out, buf.Bytes()); err != nil {
 		fprintf(stderr, "mmapbench report: %v\n", err)
 		return exitFail
+	}
+	if *verdicts != "" {
+		var vb bytes.Buffer
+		if err := mdreport.WriteVerdicts(&vb, mdreport.VerdictsOf(in)); err != nil {
+			fprintf(stderr, "mmapbench report: %v\n", err)
+			return exitFail
+		}
+		if err := writeFileAtomic(*verdicts, vb.Bytes()); err != nil {
+			fprintf(stderr, "mmapbench report: %v\n", err)
+			return exitFail
+		}
 	}
 	fprintf(stdout, "%s\n", *out)
 	return exitOK
