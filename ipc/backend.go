@@ -20,6 +20,10 @@ type Backend struct {
 	// write-back and fdatasync act on.
 	File bool
 
+	// SpinOnly: the row is a bare spin loop with no waiter, so wait=spin
+	// is the only strategy it has.
+	SpinOnly bool
+
 	create func(dir string) (*object, error) // driver side: make and initialise the object
 	open   func(a attach) (*Region, error)   // child side: attach to it
 }
@@ -49,10 +53,22 @@ type object struct {
 // instead of two processes, and Go memory instead of a shared object.
 const FloorName = "floor"
 
+// BareName is the floor's bare variant: the tightest two-thread ping-pong
+// Go can write (an atomic word, a spin loop, no waiter and no recorder),
+// batch-timed only, so that floor ÷ floor-bare is the harness's own cost.
+const BareName = "floor-bare"
+
+// Supports reports whether the backend can wait with w: a futex needs the
+// word in shared memory, and the bare loop only spins.
+func (b Backend) Supports(w Wait) bool {
+	return !(w.Futex() && !b.Mapped) && !(b.SpinOnly && w != WaitSpin)
+}
+
 // backends is the table, in the order rows appear in results: the
-// calibration row, the file mappings, the other shared memory, and the
+// calibration rows, the file mappings, the other shared memory, and the
 // system-call backends.
 var backends = []Backend{
+	{Name: BareName, Doc: "the floor without the harness: two threads, one atomic word, a bare spin loop timed in batches only (wait=spin)", Mapped: true, SpinOnly: true},
 	{Name: FloorName, Doc: "two threads of one process ping-ponging an atomic in Go memory: the hardware floor", Mapped: true},
 	{Name: "mmap", Doc: "a file mapped MAP_SHARED with unix.Mmap (package impl)", Mapped: true, File: true, create: createFile, open: openFileAttach("mmap")},
 	{Name: "mmapgo", Doc: "the same file mapped with github.com/edsrzf/mmap-go (package impl)", Mapped: true, File: true, create: createFile, open: openFileAttach("mmapgo")},
@@ -63,7 +79,7 @@ var backends = []Backend{
 	{Name: "osfile", Doc: "the file read and written with *os.File ReadAt/WriteAt, no mapping (package impl)", File: true, create: createFile, open: openFileAttach("osfile")},
 }
 
-// Backends returns every backend, in a fixed order, floor first.
+// Backends returns every backend, in a fixed order, the floor rows first.
 func Backends() []Backend { return append([]Backend(nil), backends...) }
 
 // BackendNames returns the backends' names, in the order of [Backends].

@@ -28,6 +28,7 @@ type childConfig struct {
 	Spins   int
 	Warmup  int
 	Samples int
+	Delay   time.Duration // monitor: busy wait before each answer (tests)
 
 	Increments int    // counter: increments to make
 	Mode       string // counter: CountNaive, CountAtomic or CountFlock
@@ -37,6 +38,8 @@ type childConfig struct {
 // A childResult is what a child prints on its last line of output.
 type childResult struct {
 	Summary Summary `json:",omitzero"`
+	Batch   Batch   `json:",omitzero"`
+	Clock   float64 `json:",omitempty"` // changer: one clock read, ns
 	Rounds  int
 	Usage   usage
 	Value   uint64 `json:",omitempty"`
@@ -88,12 +91,16 @@ func childMain(spec string) error {
 			return fmt.Errorf("%s: %w", label, err)
 		}
 		if cfg.Role == "monitor" {
+			w.delay = cfg.Delay
 			play = func() (err error) { res.Rounds, err = monitor(w); return err }
 		} else {
-			rec := NewRecorder(cfg.Samples)
+			// Allocated and the clock measured before "ready": neither
+			// belongs to the exchange's CPU time or faults.
+			p := newPlan(cfg.Warmup, cfg.Samples)
+			res.Clock = p.clock
 			play = func() error {
-				err := changer(w, rec, cfg.Warmup, cfg.Samples)
-				res.Rounds, res.Summary = cfg.Warmup+cfg.Samples, rec.Summary()
+				m, err := changer(w, p)
+				res.Rounds, res.Summary, res.Batch = m.Rounds, m.Summary, m.Batch
 				return err
 			}
 		}

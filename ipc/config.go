@@ -31,6 +31,11 @@ type Config struct {
 	// forcing write-back of the file's dirty page, which write-protects it.
 	Writeback time.Duration
 
+	// delay has the monitor busy-wait this long before each answer: a
+	// known cost added to every round trip, so that a test can check that
+	// the batch figure measures it. Unexported: results are never run so.
+	delay time.Duration
+
 	Dir     string        // parent of the run's private directory ("" for the system temp dir)
 	Timeout time.Duration // for the whole run; the children are killed after it
 	Log     io.Writer     // progress messages (child pids, CPUs); nil for none
@@ -70,8 +75,10 @@ func (c Config) Validate() error {
 		return usageError("wait strategy %d out of range", int(c.Wait))
 	case c.Samples <= 0:
 		return usageError("samples %d: want at least one round trip", c.Samples)
-	case c.Samples+c.Warmup > maxRounds:
-		return usageError("samples %d plus warm-up %d: want at most %d round trips in all", c.Samples, c.Warmup, maxRounds)
+	case 2*c.Samples+c.Warmup > maxRounds/2:
+		// Every sample is timed twice, once alone and once in a batch,
+		// and a batch may round the count up.
+		return usageError("samples %d plus warm-up %d: want twice the samples plus the warm-up at most %d round trips", c.Samples, c.Warmup, maxRounds/2)
 	case c.Warmup < 0:
 		return usageError("warm-up %d: want zero or more round trips", c.Warmup)
 	case c.Poll < 0:
@@ -84,7 +91,9 @@ func (c Config) Validate() error {
 		return usageError("timeout %v: want a positive duration", c.Timeout)
 	case c.Wait.Futex() && !b.Mapped:
 		return usageError("backend %s with wait %s: a futex needs the word in shared memory, and %s reads and writes it with system calls; use spin or poll", b.Name, c.Wait, b.Name)
-	case c.Writeback > 0 && (b.Name == FloorName || b.Name == "sysv"):
+	case b.SpinOnly && c.Wait != WaitSpin:
+		return usageError("backend %s with wait %s: %s is a bare spin loop and has no wait strategy; use spin", b.Name, c.Wait, b.Name)
+	case c.Writeback > 0 && (b.Name == FloorName || b.Name == BareName || b.Name == "sysv"):
 		return usageError("writeback with backend %s: it has no file descriptor to fdatasync", b.Name)
 	}
 	cpus, err := CPUs()

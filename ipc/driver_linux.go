@@ -14,7 +14,8 @@ import (
 // A Result is one latency measurement.
 type Result struct {
 	Config  Config
-	Summary Summary // one-way latency: round trips halved
+	Batch   Batch   // one-way latency, batch-timed: the headline (ns/op)
+	Summary Summary // one-way latency per round trip: round trips halved, raw (each carries one clock read)
 
 	Messages  int     // one-way messages exchanged, warm-up included: two per round trip
 	CPUPerMsg float64 // CPU nanoseconds (user+system, both sides) per message
@@ -22,7 +23,7 @@ type Result struct {
 	MajFlt    int64   // major faults of both sides during the exchange
 	CtxSw     int64   // context switches of both sides during the exchange
 	Syncs     int     // fdatasync calls made by the writeback third party
-	ClockNsec float64 // floor only: the cost of one clock read, in ns
+	ClockNsec float64 // the cost of one clock read on the measuring side, in ns (ClockCost)
 	Elapsed   time.Duration
 	CPUs      []int // the CPUs the two sides were pinned to
 }
@@ -36,8 +37,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return res, err
 	}
-	if cfg.Backend == FloorName {
+	switch cfg.Backend {
+	case FloorName:
 		return runFloor(ctx, cfg)
+	case BareName:
+		return runBare(ctx, cfg)
 	}
 	b, _ := LookupBackend(cfg.Backend)
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
@@ -51,6 +55,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	base := childConfig{Backend: b.Name, Wait: cfg.Wait, Poll: cfg.Poll, Spins: cfg.Spins}
 	mon, chg := base, base
 	mon.Role, mon.CPU = "monitor", cpus[0]
+	mon.Delay = cfg.delay
 	chg.Role, chg.CPU, chg.Warmup, chg.Samples = "changer", cpus[1], cfg.Warmup, cfg.Samples
 
 	s, err := newSession(cfg.Dir, b)
@@ -86,14 +91,15 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if mr.Rounds != cr.Rounds {
 		return res, fmt.Errorf("ipc: %s: the monitor answered %d round trips, the changer made %d", cfg.Name(), mr.Rounds, cr.Rounds)
 	}
-	res.fill(cr.Summary, cr.Rounds, cr.Usage.add(mr.Usage))
+	res.ClockNsec = cr.Clock
+	res.fill(measurement{Summary: cr.Summary, Batch: cr.Batch, Rounds: cr.Rounds}, cr.Usage.add(mr.Usage))
 	return res, nil
 }
 
-// fill sets the summary and the per-message costs.
-func (r *Result) fill(s Summary, rounds int, u usage) {
-	r.Summary = s
-	r.Messages = 2 * rounds
+// fill sets the figures and the per-message costs.
+func (r *Result) fill(m measurement, u usage) {
+	r.Summary, r.Batch = m.Summary, m.Batch
+	r.Messages = 2 * m.Rounds
 	if r.Messages > 0 {
 		r.CPUPerMsg = float64(u.CPU) / float64(r.Messages)
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -29,79 +31,187 @@ func runFloor(ctx context.Context, cfg Config) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	res.ClockNsec = clockCost()
+	p := newPlan(cfg.Warmup, cfg.Samples)
+	res.ClockNsec = p.clock
+	// Each side gets its own waiter: a waiter is used by one goroutine.
+	waiter := func() (*waiter, error) {
+		return newWaiter(&Region{label: r.label, mem: r.mem, fd: -1}, cfg.Wait, cfg.Poll, cfg.Spins)
+	}
+	var m measurement
+	t0 := time.Now()
+	u, err := twoThreads(ctx, cfg, cpus,
+		func() (int, error) {
+			w, err := waiter()
+			if err != nil {
+				return 0, err
+			}
+			w.delay = cfg.delay
+			return monitor(w)
+		},
+		func() (n int, err error) {
+			w, err := waiter()
+			if err != nil {
+				return 0, err
+			}
+			m, err = changer(w, p)
+			return m.Rounds, err
+		},
+		func() { r.store32(offSeq, seqStop) })
+	res.Elapsed = time.Since(t0)
+	runtime.KeepAlive(words)
+	if err != nil {
+		return res, err
+	}
+	res.fill(m, u.usage)
+	return res, nil
+}
 
+// bareLine is the bare loop's word, alone on a 64-byte cache line: the
+// struct is 128 bytes, which the allocator aligns to 128.
+type bareLine struct {
+	_    [64]byte
+	word atomic.Uint32
+	_    [60]byte
+}
+
+// runBare is the floor without the harness: the same two pinned threads,
+// but one atomic word and two bare loops, with no waiter, no region and no
+// per-round-trip timing. It is batch-timed as the other rows are (the same
+// calibration and batch size rule), and has no per-round-trip distribution.
+func runBare(ctx context.Context, cfg Config) (Result, error) {
+	res := Result{Config: cfg}
+	cpus, err := pickCPUs()
+	if err != nil {
+		return res, err
+	}
+	res.CPUs = cpus
+	line := new(bareLine)
+	clock := ClockCost()
+	res.ClockNsec = clock
+	batches := NewRecorder(cfg.Samples)
+	var k int
+	t0 := time.Now()
+	u, err := twoThreads(ctx, cfg, cpus,
+		func() (int, error) { return bareMonitor(&line.word), nil },
+		func() (n int, err error) {
+			k, n = bareChanger(&line.word, cfg.Warmup, cfg.Samples, clock, batches)
+			return n, nil
+		},
+		func() { line.word.Store(seqStop) })
+	res.Elapsed = time.Since(t0)
+	if err != nil {
+		return res, err
+	}
+	res.fill(measurement{Batch: batches.BatchSummary(k), Rounds: u.rounds}, u.usage)
+	return res, nil
+}
+
+// bareChanger stores seq+1 and spins until it reads seq+2: warmup round
+// trips, calibrationRounds timed one by one to size the batch, then enough
+// batches of k round trips for samples round trips, each batch timed.
+func bareChanger(word *atomic.Uint32, warmup, samples int, clock float64, batches *Recorder) (k, rounds int) {
+	var seq uint32
+	for range warmup {
+		word.Store(seq + 1)
+		for word.Load() != seq+2 {
+		}
+		seq += 2
+	}
+	epoch := time.Now()
+	var cal [calibrationRounds]time.Duration
+	for i := range cal {
+		t0 := time.Since(epoch)
+		word.Store(seq + 1)
+		for word.Load() != seq+2 {
+		}
+		cal[i] = time.Since(epoch) - t0
+		seq += 2
+	}
+	slices.Sort(cal[:])
+	k = batchSize(clock, median(cal[:]))
+	nb := (samples + k - 1) / k
+	for range nb {
+		t0 := time.Since(epoch)
+		for range k {
+			word.Store(seq + 1)
+			for word.Load() != seq+2 {
+			}
+			seq += 2
+		}
+		batches.Add(time.Since(epoch) - t0)
+	}
+	word.Store(seqStop)
+	return k, warmup + calibrationRounds + nb*k
+}
+
+// bareMonitor answers every new value v with v+1 until it reads seqStop.
+func bareMonitor(word *atomic.Uint32) (rounds int) {
+	var seq uint32
+	for {
+		v := word.Load()
+		if v == seq {
+			continue
+		}
+		if v == seqStop {
+			return rounds
+		}
+		seq = v + 1
+		word.Store(seq)
+		rounds++
+	}
+}
+
+// sideUsage is what the two threads of a floor row did: the round trips
+// both agree on, and their getrusage counters added.
+type sideUsage struct {
+	usage
+	rounds int
+}
+
+// twoThreads runs mon and chg in two goroutines locked to threads pinned
+// to cpus[0] and cpus[1] and waits for both, at most cfg.Timeout. On
+// interruption or time-out it calls stop, which must make both return:
+// goroutines cannot be killed.
+func twoThreads(ctx context.Context, cfg Config, cpus []int, mon, chg func() (int, error), stop func()) (sideUsage, error) {
 	type side struct {
 		u   usage
 		n   int
 		err error
 	}
-	run := func(cpu int, f func(w *waiter) (int, error), out chan<- side) {
+	run := func(cpu int, f func() (int, error), out chan<- side) {
 		undo, err := pinThread(cpu)
 		if err != nil {
 			out <- side{err: err}
 			return
 		}
 		defer undo()
-		// Each side gets its own waiter: a waiter is used by one goroutine.
-		w, err := newWaiter(&Region{label: r.label, mem: r.mem, fd: -1}, cfg.Wait, cfg.Poll, cfg.Spins)
-		if err != nil {
-			out <- side{err: err}
-			return
-		}
 		before := readUsage(unix.RUSAGE_THREAD)
-		n, err := f(w)
+		n, err := f()
 		out <- side{readUsage(unix.RUSAGE_THREAD).sub(before), n, err}
 	}
-	rec := NewRecorder(cfg.Samples)
 	monc, chgc := make(chan side, 1), make(chan side, 1)
-	t0 := time.Now()
-	go run(cpus[0], monitor, monc)
-	go run(cpus[1], func(w *waiter) (int, error) {
-		return cfg.Warmup + cfg.Samples, changer(w, rec, cfg.Warmup, cfg.Samples)
-	}, chgc)
-
-	var mon, chg side
+	go run(cpus[0], mon, monc)
+	go run(cpus[1], chg, chgc)
+	var ms, cs side
 	timeout := time.NewTimer(cfg.Timeout)
 	defer timeout.Stop()
 	for got := 0; got < 2; got++ {
 		select {
-		case mon = <-monc:
-		case chg = <-chgc:
+		case ms = <-monc:
+		case cs = <-chgc:
 		case <-ctx.Done():
-			// The goroutines cannot be killed; stop the monitor so that
-			// neither spins on after the driver returns.
-			r.store32(offSeq, seqStop)
-			return res, fmt.Errorf("ipc: floor: interrupted: %w", ctx.Err())
+			stop()
+			return sideUsage{}, fmt.Errorf("ipc: %s: interrupted: %w", cfg.Backend, ctx.Err())
 		case <-timeout.C:
-			r.store32(offSeq, seqStop)
-			return res, fmt.Errorf("ipc: floor: no result within %v", cfg.Timeout)
+			stop()
+			return sideUsage{}, fmt.Errorf("ipc: %s: no result within %v", cfg.Backend, cfg.Timeout)
 		}
 	}
-	res.Elapsed = time.Since(t0)
-	if err := errors.Join(mon.err, chg.err); err != nil {
-		return res, err
+	if err := errors.Join(ms.err, cs.err); err != nil {
+		return sideUsage{}, err
 	}
-	if mon.n != chg.n {
-		return res, fmt.Errorf("ipc: floor: the monitor answered %d round trips, the changer made %d", mon.n, chg.n)
+	if ms.n != cs.n {
+		return sideUsage{}, fmt.Errorf("ipc: %s: the monitor answered %d round trips, the changer made %d", cfg.Backend, ms.n, cs.n)
 	}
-	res.fill(rec.Summary(), chg.n, mon.u.add(chg.u))
-	runtime.KeepAlive(words)
-	return res, nil
-}
-
-// clockCost returns the cost of one clock read as the ping-pong makes it
-// (time.Since of a monotonic time), in nanoseconds: two of them are inside
-// every recorded round trip.
-func clockCost() float64 {
-	const n = 1 << 20
-	epoch := time.Now()
-	var sink time.Duration
-	t0 := time.Now()
-	for range n {
-		sink += time.Since(epoch)
-	}
-	d := time.Since(t0)
-	_ = sink
-	return float64(d) / n
+	return sideUsage{ms.u.add(cs.u), cs.n}, nil
 }

@@ -109,7 +109,7 @@ func TestUnitsNotTidied(t *testing.T) {
 				t.Errorf("benchunit.Tidy(%v, %q) = %v, %q; want it unchanged", v, u.Unit, tv, tu)
 			}
 		}
-		if u.Better != "lower" || u.Desc == "" {
+		if (u.Better != "lower" && u.Unit != UnitBatchRT) || u.Desc == "" {
 			t.Errorf("unit %q: Better %q, Desc %q", u.Unit, u.Better, u.Desc)
 		}
 	}
@@ -123,7 +123,7 @@ func TestBenchfmtRoundTrip(t *testing.T) {
 	if err := WriteUnits(w); err != nil {
 		t.Fatal(err)
 	}
-	res := Result{Config: Config{Backend: "floor", Wait: WaitSpin}, Summary: Summary{Samples: 10, P50: 40.5, P90: 41, P99: 50, P999: 60, Max: 70}, Messages: 22, ClockNsec: 20}
+	res := Result{Config: Config{Backend: "floor", Wait: WaitSpin}, Batch: Batch{OneWay: 30.5, RoundTrips: 4, Batches: 3}, Summary: Summary{Samples: 10, P50: 40.5, P90: 41, P99: 50, P999: 60, Max: 70}, Messages: 22, ClockNsec: 20}
 	if err := w.Write(res.Benchfmt([]benchfmt.Config{{Key: "kernel", Value: []byte("x"), File: true}})); err != nil {
 		t.Fatal(err)
 	}
@@ -137,19 +137,27 @@ func TestBenchfmtRoundTrip(t *testing.T) {
 			t.Fatalf("%v\n%s", rec, sb.String())
 		}
 	}
-	if got == nil || string(got.Name) != "IPC/backend=floor/wait=spin" || got.Iters != 10 {
+	if got == nil || string(got.Name) != "IPC/backend=floor/wait=spin" || got.Iters != 12 {
 		t.Fatalf("read back %+v from\n%s", got, sb.String())
 	}
 	// The reader tidies ns/op into sec/op, as benchstat shows it.
-	if v, ok := got.Value("sec/op"); !ok || math.Abs(v-40.5e-9) > 1e-15 {
-		t.Errorf("sec/op = %v, %v; want the p50, 40.5e-9", v, ok)
+	// ns/op is the batch figure, not the per-round-trip p50.
+	if v, ok := got.Value("sec/op"); !ok || math.Abs(v-30.5e-9) > 1e-15 {
+		t.Errorf("sec/op = %v, %v; want the batch one-way latency, 30.5e-9", v, ok)
 	}
 	for _, u := range Units() {
 		if _, ok := got.Value(u.Unit); !ok {
 			t.Errorf("result lacks unit %s:\n%s", u.Unit, sb.String())
 		}
-		if r.Units().GetBetter(u.Unit) != -1 {
-			t.Errorf("GetBetter(%s) != -1 after WriteUnits", u.Unit)
+		if want := map[string]int{"lower": -1, "higher": 1}[u.Better]; r.Units().GetBetter(u.Unit) != want {
+			t.Errorf("GetBetter(%s) != %d after WriteUnits", u.Unit, want)
+		}
+	}
+	// The bare floor times batches only: no percentiles, never zeros.
+	bare := Result{Config: Config{Backend: BareName, Wait: WaitSpin}, Batch: Batch{OneWay: 29, RoundTrips: 4, Batches: 3}}
+	for _, v := range bare.Metrics() {
+		if v.Unit == UnitP50 || v.Unit == UnitMax {
+			t.Errorf("bare row reports %s = %v; it has no per-round-trip samples", v.Unit, v.Value)
 		}
 	}
 	if got := (Config{Backend: "mmap", Wait: WaitPoll, Poll: 100 * time.Microsecond, Writeback: time.Second}).Name(); got != "backend=mmap/wait=poll/interval=100us/writeback=1s" {

@@ -2,34 +2,98 @@ package ipc
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
 // maxRounds keeps every value the changer stores below seqStop.
 const maxRounds = 1 << 30
 
-// changer is the measuring side of the ping-pong: it stores seq+1, waits
-// for the monitor's seq+2 and records the round trip. The first warmup
-// round trips are not recorded. At the end it stores seqStop.
-func changer(w *waiter, rec *Recorder, warmup, rounds int) (err error) {
+// A plan is what the changer measures, and where it keeps it.
+type plan struct {
+	warmup  int       // round trips first, not timed
+	samples int       // round trips timed one by one, into rt
+	rt      *Recorder // per-round-trip samples
+	batches *Recorder // batch durations; room for samples batches (K = 1)
+	clock   float64   // one clock read, ns (ClockCost): sizes the batches
+}
+
+func newPlan(warmup, samples int) *plan {
+	return &plan{warmup: warmup, samples: samples, rt: NewRecorder(samples), batches: NewRecorder(samples), clock: ClockCost()}
+}
+
+// A measurement is what the changer measured.
+type measurement struct {
+	Summary Summary // per round trip
+	Batch   Batch
+	Rounds  int // every round trip made, warm-up and calibration included
+}
+
+// changer is the measuring side of the ping-pong: it stores seq+1 and waits
+// for the monitor's seq+2. After p.warmup round trips that are not timed,
+// it times calibrationRounds round trips one by one to choose K, the round
+// trips per batch (batchSize). Then it alternates a batch (K round trips
+// timed with two clock reads in all) with K round trips timed one by one,
+// until it has p.samples of each kind; alternating puts both kinds under
+// the same conditions, so that a moment of noise (the host descheduling a
+// vCPU) lands in both or neither. At the end it stores seqStop.
+func changer(w *waiter, p *plan) (m measurement, err error) {
 	defer catchRegion(&err)
 	// time.Since on a time.Time with a monotonic reading costs one vDSO
 	// clock read, as runtime.nanotime does (see runtime/time_nofake.go).
 	epoch := time.Now()
 	var seq uint32
-	for i := range warmup + rounds {
-		t0 := time.Since(epoch)
+	bad := func(v uint32) error {
+		return fmt.Errorf("ipc: %s: changer stored %d and read back %d, want %d: is another process using the record?", w.r, seq+1, v, seq+2)
+	}
+	for range p.warmup {
 		w.post(seq + 1)
 		if v := w.waitChange(seq + 1); v != seq+2 {
-			return fmt.Errorf("ipc: %s: changer stored %d and read back %d, want %d: is another process using the record?", w.r, seq+1, v, seq+2)
-		}
-		if i >= warmup {
-			rec.Add(time.Since(epoch) - t0)
+			return m, bad(v)
 		}
 		seq += 2
 	}
+	var cal [calibrationRounds]time.Duration
+	for i := range cal {
+		t0 := time.Since(epoch)
+		w.post(seq + 1)
+		if v := w.waitChange(seq + 1); v != seq+2 {
+			return m, bad(v)
+		}
+		cal[i] = time.Since(epoch) - t0
+		seq += 2
+	}
+	slices.Sort(cal[:])
+	k := batchSize(p.clock, median(cal[:]))
+	nb := (p.samples + k - 1) / k
+	m.Rounds = p.warmup + calibrationRounds
+	for b := 0; b < nb || p.rt.Len() < p.samples; b++ {
+		if b < nb {
+			t0 := time.Since(epoch)
+			for range k {
+				w.post(seq + 1)
+				if v := w.waitChange(seq + 1); v != seq+2 {
+					return m, bad(v)
+				}
+				seq += 2
+			}
+			p.batches.Add(time.Since(epoch) - t0)
+			m.Rounds += k
+		}
+		for range min(k, p.samples-p.rt.Len()) {
+			t0 := time.Since(epoch)
+			w.post(seq + 1)
+			if v := w.waitChange(seq + 1); v != seq+2 {
+				return m, bad(v)
+			}
+			p.rt.Add(time.Since(epoch) - t0)
+			seq += 2
+			m.Rounds++
+		}
+	}
 	w.post(seqStop)
-	return nil
+	m.Summary, m.Batch = p.rt.Summary(), p.batches.BatchSummary(k)
+	return m, nil
 }
 
 // monitor is the answering side: it waits for the changer's seq+1 and
@@ -45,8 +109,23 @@ func monitor(w *waiter) (rounds int, err error) {
 		if v != seq+1 {
 			return rounds, fmt.Errorf("ipc: %s: monitor expected %d after %d, read %d: is another process using the record?", w.r, seq+1, seq, v)
 		}
+		if w.delay > 0 {
+			spinFor(w.delay)
+		}
 		seq = v + 1
 		w.post(seq)
 		rounds++
 	}
 }
+
+// spinFor busy-waits d: a known delay added to every round trip, for the
+// test that the batch figure measures what it should. It reads only the
+// monotonic clock (time.Since of monoEpoch), one vDSO call per check, so
+// that it overshoots d by about one clock read.
+func spinFor(d time.Duration) {
+	t0 := time.Since(monoEpoch)
+	for time.Since(monoEpoch)-t0 < d {
+	}
+}
+
+var monoEpoch = time.Now()

@@ -3,6 +3,7 @@ package ipc
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"text/tabwriter"
@@ -11,20 +12,22 @@ import (
 	"golang.org/x/perf/benchfmt"
 )
 
-// Units of the metrics in a result line, besides ns/op (the median one-way
-// latency). Latencies are one-way, in nanoseconds. As in package bench's
-// units, none has a bare "ns" or "MB" token, which benchstat would rewrite
-// for non-zero values only and so split one metric into two rows.
+// Units of the metrics in a result line, besides ns/op (the batch-timed
+// one-way latency, [Batch]). Latencies are one-way, in nanoseconds. As in
+// package bench's units, none has a bare "ns" or "MB" token, which
+// benchstat would rewrite for non-zero values only and so split one metric
+// into two rows.
 const (
 	UnitP50       = "p50-nsec"
 	UnitP90       = "p90-nsec"
 	UnitP99       = "p99-nsec"
 	UnitP999      = "p99.9-nsec"
 	UnitMax       = "max-nsec"
+	UnitBatchRT   = "rt/batch"
+	UnitClock     = "clock-nsec"
 	UnitCPUPerMsg = "cpu-nsec/msg"
 	UnitMinFlt    = "minflt/msg"
 	UnitCtxSw     = "ctxsw/msg"
-	UnitClock     = "clock-nsec"
 )
 
 // A UnitInfo describes one unit and which direction is an improvement, for
@@ -36,15 +39,16 @@ type UnitInfo struct {
 }
 
 var units = []UnitInfo{
-	{UnitP50, "lower", "median one-way latency (round trip / 2), ns; also reported as ns/op"},
-	{UnitP90, "lower", "90th percentile one-way latency, ns"},
-	{UnitP99, "lower", "99th percentile one-way latency, ns"},
-	{UnitP999, "lower", "99.9th percentile one-way latency, ns"},
-	{UnitMax, "lower", "largest one-way latency, ns"},
+	{UnitP50, "lower", "median one-way latency per round trip (each timed alone, halved), raw: it includes half a clock read (clock-nsec); ns/op is the batch figure"},
+	{UnitP90, "lower", "90th percentile one-way latency per round trip, raw, ns"},
+	{UnitP99, "lower", "99th percentile one-way latency per round trip, raw, ns"},
+	{UnitP999, "lower", "99.9th percentile one-way latency per round trip, raw, ns"},
+	{UnitMax, "lower", "largest one-way latency of any round trip, raw, ns"},
+	{UnitBatchRT, "higher", "round trips per batch (K) of ns/op, the batch one-way latency: K round trips timed with two clock reads in all, / 2K, median over batches; K keeps the clock under 1% of a batch"},
+	{UnitClock, "lower", "cost of one clock read on the measuring side, ns: the median of back-to-back reads; one is inside every round trip timed alone"},
 	{UnitCPUPerMsg, "lower", "user+system CPU of both sides per one-way message, ns (spinning is not free)"},
 	{UnitMinFlt, "lower", "minor page faults of both sides per message (write-back write-protects a file page; the next store faults)"},
 	{UnitCtxSw, "lower", "context switches of both sides per message"},
-	{UnitClock, "lower", "cost of one clock read, ns (floor row only; two are inside every round trip)"},
 }
 
 // Units returns the units of [Result.Benchfmt], in the order they appear.
@@ -61,63 +65,90 @@ func WriteUnits(w *benchfmt.Writer) error {
 	return nil
 }
 
-// Benchfmt returns r as a benchmark result named "IPC/<name>", with the
-// number of samples as its iteration count and config as its file
-// configuration.
-func (r Result) Benchfmt(config []benchfmt.Config) *benchfmt.Result {
+// Metrics returns r's values as a benchmark reports them: ns/op is the
+// batch one-way latency, then the per-round-trip percentiles (none for the
+// bare floor, which times batches only), the batch size, the clock's cost
+// and the per-message costs.
+func (r Result) Metrics() []benchfmt.Value {
 	s := r.Summary
 	per := func(v int64) float64 { return float64(v) / float64(max(r.Messages, 1)) }
-	res := &benchfmt.Result{
-		Config: config,
-		Name:   benchfmt.Name("IPC/" + r.Config.Name()),
-		Iters:  s.Samples,
-		Values: []benchfmt.Value{
-			{Value: s.P50, Unit: "ns/op"},
-			{Value: s.P50, Unit: UnitP50},
-			{Value: s.P90, Unit: UnitP90},
-			{Value: s.P99, Unit: UnitP99},
-			{Value: s.P999, Unit: UnitP999},
-			{Value: s.Max, Unit: UnitMax},
-			{Value: r.CPUPerMsg, Unit: UnitCPUPerMsg},
-			{Value: per(r.MinFlt), Unit: UnitMinFlt},
-			{Value: per(r.CtxSw), Unit: UnitCtxSw},
-		},
+	vs := []benchfmt.Value{{Value: r.Batch.OneWay, Unit: "ns/op"}}
+	if s.Samples > 0 {
+		vs = append(vs,
+			benchfmt.Value{Value: s.P50, Unit: UnitP50},
+			benchfmt.Value{Value: s.P90, Unit: UnitP90},
+			benchfmt.Value{Value: s.P99, Unit: UnitP99},
+			benchfmt.Value{Value: s.P999, Unit: UnitP999},
+			benchfmt.Value{Value: s.Max, Unit: UnitMax})
 	}
-	if r.Config.Backend == FloorName {
-		res.Values = append(res.Values, benchfmt.Value{Value: r.ClockNsec, Unit: UnitClock})
-	}
-	return res
+	return append(vs,
+		benchfmt.Value{Value: float64(r.Batch.RoundTrips), Unit: UnitBatchRT},
+		benchfmt.Value{Value: r.ClockNsec, Unit: UnitClock},
+		benchfmt.Value{Value: r.CPUPerMsg, Unit: UnitCPUPerMsg},
+		benchfmt.Value{Value: per(r.MinFlt), Unit: UnitMinFlt},
+		benchfmt.Value{Value: per(r.CtxSw), Unit: UnitCtxSw})
 }
 
-// WriteTable writes results as a table for people: one-way latencies, the
-// costs, and the p50 as a multiple of the floor row with the same wait
-// strategy, when there is one.
+// Benchfmt returns r as a benchmark result named "IPC/<name>", with the
+// number of batch-timed round trips as its iteration count and config as
+// its file configuration.
+func (r Result) Benchfmt(config []benchfmt.Config) *benchfmt.Result {
+	return &benchfmt.Result{
+		Config: config,
+		Name:   benchfmt.Name("IPC/" + r.Config.Name()),
+		Iters:  r.Batch.RoundTrips * r.Batch.Batches,
+		Values: r.Metrics(),
+	}
+}
+
+// TableCaption says what WriteTable's columns are.
+const TableCaption = "batch: the one-way latency of the row, K round trips timed with two clock reads in all, / 2K, median over batches (K keeps the clock under 1% of a batch). " +
+	"p50 … max: every round trip timed alone and halved, raw, nothing subtracted: each carries one clock read (clock column), so half of it one way. " +
+	"x floor: batch ÷ the floor row's batch with the same wait."
+
+// WriteTable writes results as a table for people: the batch one-way
+// latency, the per-round-trip percentiles, the costs, and the batch
+// figure as a multiple of the floor row with the same wait strategy, when
+// there is one; then the caption and floor ÷ floor-bare, the harness's own
+// cost.
 func WriteTable(w io.Writer, results []Result) error {
-	floor := map[Wait]float64{}
+	floor, bare := map[Wait]float64{}, map[Wait]float64{}
 	for _, r := range results {
-		if r.Config.Backend == FloorName {
-			floor[r.Config.Wait] = r.Summary.P50
+		switch r.Config.Backend {
+		case FloorName:
+			floor[r.Config.Wait] = r.Batch.OneWay
+		case BareName:
+			bare[r.Config.Wait] = r.Batch.OneWay
 		}
 	}
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "backend\twait\tsamples\tp50 ns\tp90 ns\tp99 ns\tp99.9 ns\tmax ns\tcpu ns/msg\tminflt\tctxsw\tsyncs\tx floor\t")
+	fmt.Fprintln(tw, "backend\twait\tbatch ns\tK\tp50 ns\tp90 ns\tp99 ns\tp99.9 ns\tmax ns\tclock ns\tcpu ns/msg\tminflt\tctxsw\tsyncs\tx floor\t")
 	for _, r := range results {
 		s := r.Summary
 		x := "-"
 		if f := floor[r.Config.Wait]; f > 0 {
-			x = strconv.FormatFloat(s.P50/f, 'f', 2, 64)
+			x = strconv.FormatFloat(r.Batch.OneWay/f, 'f', 2, 64)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t\n",
-			r.Config.Backend, r.Config.WaitLabel(), s.Samples,
-			ns(s.P50), ns(s.P90), ns(s.P99), ns(s.P999), ns(s.Max), ns(r.CPUPerMsg), r.MinFlt, r.CtxSw, r.Syncs, x)
+		pc := func(v float64) string {
+			if s.Samples == 0 {
+				return "-"
+			}
+			return ns(v)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t\n",
+			r.Config.Backend, r.Config.WaitLabel(), ns(r.Batch.OneWay), r.Batch.RoundTrips,
+			pc(s.P50), pc(s.P90), pc(s.P99), pc(s.P999), pc(s.Max), ns(r.ClockNsec), ns(r.CPUPerMsg), r.MinFlt, r.CtxSw, r.Syncs, x)
 	}
-	for _, r := range results {
-		if r.Config.Backend == FloorName {
-			fmt.Fprintf(tw, "\nclock read (floor, wait=%s): %.1f ns; two are inside every round trip\n", r.Config.Wait, r.ClockNsec)
-			break
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n%s\n", TableCaption)
+	for _, wt := range slices.Sorted(maps.Keys(bare)) {
+		if f := floor[wt]; f > 0 && bare[wt] > 0 {
+			fmt.Fprintf(w, "floor ÷ floor-bare (wait=%s): %.1f ÷ %.1f ns = %.2f: the harness's own cost in the floor row\n", wt, f, bare[wt], f/bare[wt])
 		}
 	}
-	return tw.Flush()
+	return nil
 }
 
 // ns formats nanoseconds with one decimal below 100 and none above.

@@ -3,6 +3,8 @@ package ipc
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"testing"
 	"time"
 )
@@ -29,11 +31,10 @@ func twoCPUs(t *testing.T) {
 
 func TestRunEveryBackend(t *testing.T) {
 	for _, b := range Backends() {
-		waits := []Wait{WaitSpin, WaitPoll}
-		if b.Mapped {
-			waits = append(waits, WaitFutex, WaitSpinFutex)
-		}
-		for _, w := range waits {
+		for _, w := range []Wait{WaitSpin, WaitPoll, WaitFutex, WaitSpinFutex} {
+			if !b.Supports(w) {
+				continue
+			}
 			t.Run(b.Name+"/"+w.String(), func(t *testing.T) {
 				if w.Spins() {
 					twoCPUs(t)
@@ -43,14 +44,24 @@ func TestRunEveryBackend(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Run(%s): %v", cfg.Name(), err)
 				}
-				s := res.Summary
-				if s.Samples != cfg.Samples || res.Messages != 2*(cfg.Samples+cfg.Warmup) {
-					t.Errorf("Run(%s): %d samples, %d messages; want %d and %d", cfg.Name(), s.Samples, res.Messages, cfg.Samples, 2*(cfg.Samples+cfg.Warmup))
+				s, bt := res.Summary, res.Batch
+				// Every round trip: warm-up, calibration, the batches and
+				// the ones timed alone (none for the bare loop).
+				wantSamples := cfg.Samples
+				if b.SpinOnly {
+					wantSamples = 0
 				}
-				if !(0 < s.P50 && s.P50 <= s.P90 && s.P90 <= s.P99 && s.P99 <= s.P999 && s.P999 <= s.Max) {
+				rounds := cfg.Warmup + calibrationRounds + bt.Batches*bt.RoundTrips + wantSamples
+				if s.Samples != wantSamples || res.Messages != 2*rounds {
+					t.Errorf("Run(%s): %d samples, %d messages; want %d and %d", cfg.Name(), s.Samples, res.Messages, wantSamples, 2*rounds)
+				}
+				if bt.RoundTrips < 1 || bt.Batches != (cfg.Samples+bt.RoundTrips-1)/bt.RoundTrips || !(bt.OneWay > 0) {
+					t.Errorf("Run(%s): batches %+v; want %d round trips in batches of K >= 1 and a positive figure", cfg.Name(), bt, cfg.Samples)
+				}
+				if wantSamples > 0 && !(0 < s.P50 && s.P50 <= s.P90 && s.P90 <= s.P99 && s.P99 <= s.P999 && s.P999 <= s.Max) {
 					t.Errorf("Run(%s): quantiles not positive and ordered: %v", cfg.Name(), s)
 				}
-				if b.Name == FloorName && res.ClockNsec <= 0 {
+				if res.ClockNsec <= 0 {
 					t.Errorf("Run(%s): clock cost %v, want > 0", cfg.Name(), res.ClockNsec)
 				}
 				// getrusage counts CPU time in scheduler ticks, so a short
@@ -58,7 +69,7 @@ func TestRunEveryBackend(t *testing.T) {
 				if res.CPUPerMsg < 0 {
 					t.Errorf("Run(%s): CPU per message %v, want >= 0", cfg.Name(), res.CPUPerMsg)
 				}
-				t.Logf("%s: %v", cfg.Name(), s)
+				t.Logf("%s: batch %+v; %v", cfg.Name(), bt, s)
 			})
 		}
 	}
@@ -78,6 +89,9 @@ func TestValidate(t *testing.T) {
 		{"spinfutex with no spins", func(c *Config) { c.Wait, c.Spins = WaitSpinFutex, 0 }},
 		{"writeback on sysv", func(c *Config) { c.Backend, c.Writeback = "sysv", time.Millisecond }},
 		{"bad wait", func(c *Config) { c.Wait = 99 }},
+		{"bare with futex", func(c *Config) { c.Backend = BareName }},
+		{"writeback on the bare floor", func(c *Config) { c.Backend, c.Wait, c.Writeback = BareName, WaitSpin, time.Millisecond }},
+		{"too many samples", func(c *Config) { c.Samples = maxRounds / 3 }},
 		{"no timeout", func(c *Config) { c.Timeout = 0 }},
 	} {
 		c := ok
@@ -91,5 +105,89 @@ func TestValidate(t *testing.T) {
 	}
 	if err := ok.Validate(); err != nil {
 		t.Errorf("Validate(%s) = %v; want nil", ok.Name(), err)
+	}
+}
+
+// TestBatchMeasuresKnownDelay: with the monitor busy-waiting a known delay
+// before each answer, every round trip lasts that much longer, so the batch
+// one-way figure must rise by half the delay. The test compares a run with
+// the delay against one without, in the same process and conditions (the
+// exchange itself is tens of nanoseconds, hundreds under -race), and holds
+// the rise to 10% of half the delay. 4µs makes batches of a few round trips
+// (K > 1 with a clock read of 20 ns or more), 40µs batches of one. A busy
+// machine may preempt a side during a batch, which the median over batches
+// absorbs, and a pair of runs is retried before failing.
+func TestBatchMeasuresKnownDelay(t *testing.T) {
+	for _, tc := range []struct {
+		backend string
+		wait    Wait
+		delay   time.Duration
+	}{{FloorName, WaitSpin, 4 * time.Microsecond}, {"memfd", WaitSpin, 4 * time.Microsecond}, {"memfd", WaitSpin, 40 * time.Microsecond}, {"mmap", WaitPoll, 40 * time.Microsecond}} {
+		delay := tc.delay
+		t.Run(tc.backend+"/"+tc.wait.String()+"/"+delay.String(), func(t *testing.T) {
+			if tc.wait.Spins() {
+				twoCPUs(t)
+			}
+			cfg := testConfig(t, tc.backend, tc.wait)
+			cfg.Samples, cfg.Warmup = 300, 20
+			want := float64(delay) / 2
+			var got []string
+			for try := 0; try < 3; try++ {
+				base, err := Run(context.Background(), cfg)
+				if err != nil {
+					t.Fatalf("Run(%s): %v", cfg.Name(), err)
+				}
+				d := cfg
+				d.delay = delay
+				res, err := Run(context.Background(), d)
+				if err != nil {
+					t.Fatalf("Run(%s) with a delay: %v", cfg.Name(), err)
+				}
+				rise := res.Batch.OneWay - base.Batch.OneWay
+				got = append(got, fmt.Sprintf("%.0f - %.0f = %.0f", res.Batch.OneWay, base.Batch.OneWay, rise))
+				if math.Abs(rise-want) <= 0.1*want {
+					t.Logf("%s with a %v delay: batch one-way %s ns (want %.0f ± 10%%), K %d", cfg.Name(), delay, got[len(got)-1], want, res.Batch.RoundTrips)
+					return
+				}
+			}
+			t.Errorf("%s with a %v delay: batch one-way with - without the delay: %v ns in 3 tries; want %.0f ± 10%%", cfg.Name(), delay, got, want)
+		})
+	}
+}
+
+// TestBatchArithmetic checks the batch figure's arithmetic and sizing on
+// made-up durations.
+func TestBatchArithmetic(t *testing.T) {
+	r := NewRecorder(5)
+	for _, d := range []time.Duration{9000, 1000, 1200, 1100, 50000} { // two outliers
+		r.Add(d)
+	}
+	if b := r.BatchSummary(10); b.OneWay != 60 || b.RoundTrips != 10 || b.Batches != 5 {
+		t.Errorf("BatchSummary(10) = %+v; want the median batch, 1200 ns, / 20 = 60 ns", b)
+	}
+	if share := (Batch{OneWay: 60, RoundTrips: 10}).ClockShare(12); math.Abs(share-0.01) > 1e-12 {
+		t.Errorf("ClockShare = %v; want 12 / 1200 = 0.01", share)
+	}
+	for _, tc := range []struct {
+		clock float64
+		rt    time.Duration
+		want  int
+	}{
+		{40, 140, 80},  // a 100 ns round trip: 80 × 100 ns = 8 µs, the clock 0.5%
+		{40, 80040, 1}, // a futex round trip: one is plenty
+		{40, 30, 8000}, // a raw round trip shorter than the clock: 1 ns assumed
+		{20, 1020, 4},  // 4 × 1000 ns: 0.5%
+		{20, 1019, 5},  // just under: one more
+	} {
+		k := batchSize(tc.clock, tc.rt)
+		if k != tc.want {
+			t.Errorf("batchSize(%v, %v) = %d; want %d", tc.clock, tc.rt, k, tc.want)
+		}
+		if rt := math.Max(float64(tc.rt)-tc.clock, 1); tc.clock*clockShareInverse > float64(k)*rt {
+			t.Errorf("batchSize(%v, %v) = %d: the clock is %.3f%% of the batch", tc.clock, tc.rt, k, 100*tc.clock/(float64(k)*rt))
+		}
+	}
+	if c := ClockCost(); !(c > 0 && c < float64(time.Millisecond)) {
+		t.Errorf("ClockCost() = %v ns; want a positive cost below a millisecond", c)
 	}
 }

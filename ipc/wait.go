@@ -62,6 +62,7 @@ type waiter struct {
 	spins   int           // WaitSpinFutex: loads before sleeping
 	seq     *uint32       // the futex word (mapped regions only)
 	waiters *uint32       // sleepers on seq, so that a post without sleepers costs no system call
+	delay   time.Duration // monitor only: a busy wait before each answer (tests; zero otherwise)
 }
 
 func newWaiter(r *Region, kind Wait, poll time.Duration, spins int) (*waiter, error) {
