@@ -3,37 +3,126 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/mmapbench/mmapbench/bench"
 	"github.com/mmapbench/mmapbench/ipc"
 )
 
+// runDurable answers "the data is written to the file when it is closed"
+// once per sync variant (fdatasync, then msync). Stdout gets the data as
+// "key: value" lines (the format of benchfmt's configuration lines), which
+// the report reads (report.ParseDurable); stderr gets a summary in words.
+// It fails when a reader did not see the store: that is the visibility
+// half's check. What cachestat shows is data, whatever it shows.
 func runDurable(ctx context.Context, stdout, stderr io.Writer, cfg ipc.DurabilityConfig) int {
-	res, err := ipc.RunDurability(ctx, cfg)
-	if err != nil {
-		fprintf(stderr, "mmapbench %v\n", err)
-		if errors.Is(err, ipc.ErrUsage) {
-			return exitUsage
+	var runs []ipc.DurabilityResult
+	for _, sync := range ipc.DurabilitySyncs {
+		c := cfg
+		c.Sync = sync
+		res, err := ipc.RunDurability(ctx, c)
+		if err != nil {
+			fprintf(stderr, "mmapbench %v\n", err)
+			if errors.Is(err, ipc.ErrUsage) {
+				return exitUsage
+			}
+			return exitFail
 		}
+		runs = append(runs, res)
+	}
+	if _, err := io.WriteString(stdout, durableData(cfg, runs)); err != nil {
+		fprintf(stderr, "mmapbench ipc: writing results: %v\n", err)
 		return exitFail
 	}
-	check := func(got uint64) string {
-		if got == res.Value {
-			return "ok"
+	code := exitOK
+	for _, r := range runs {
+		fprintf(stderr, "%s", durableSummary(r))
+		if r.Monitor != r.Value || r.Fresh != r.Value {
+			code = exitFail
 		}
-		return "WRONG"
 	}
-	fprintf(stdout, "durable backend=%s: the changer stored counter %d and died of SIGKILL (no close, munmap or msync)\n", cfg.Backend, res.Value)
-	fprintf(stdout, "  monitor, file mapped throughout, read %d: %s\n", res.Monitor, check(res.Monitor))
-	fprintf(stdout, "  fresh process, started after the kill, read %d: %s (the page cache holds it)\n", res.Fresh, check(res.Fresh))
-	if res.DirectErr != nil {
-		fprintf(stdout, "  fdatasync took %v; O_DIRECT read not possible here: %v\n", res.SyncTime, res.DirectErr)
-	} else {
-		fprintf(stdout, "  fdatasync took %v; O_DIRECT read from the device after it: %d: %s\n", res.SyncTime.Round(time.Microsecond), res.OnDisk, check(res.OnDisk))
+	return code
+}
+
+// durableData formats runs as key: value lines: first what they share
+// (machine, flusher settings, backend), then one record per run, each
+// starting with "run: <sync>". A check line's value is space-separated
+// name=value fields: page counts from cachestat(2), and ms, the time since
+// the changer was told to store.
+func durableData(cfg ipc.DurabilityConfig, runs []ipc.DurabilityResult) string {
+	var b strings.Builder
+	kv := func(k string, v any) { fmt.Fprintf(&b, "%s: %v\n", k, v) }
+	for _, l := range bench.Config(cfg.Dir) {
+		if l.Key == "kernel" || l.Key == "fs-type" {
+			kv(l.Key, l.Value)
+		}
 	}
-	if res.Monitor != res.Value || res.Fresh != res.Value || (res.DirectErr == nil && res.OnDisk != res.Value) {
-		return exitFail
+	expire, interval := ipc.WritebackSettings()
+	kv("dirty-expire-centisecs", expire)
+	kv("dirty-writeback-centisecs", interval)
+	kv("backend", cfg.Backend)
+	for _, r := range runs {
+		kv("run", r.Config.Sync)
+		kv("stored", r.Value)
+		kv("changer-exit", "SIGKILL") // RunDurability fails otherwise
+		kv("monitor-read", r.Monitor)
+		kv("fresh-read", r.Fresh)
+		if r.Unmeasured != "" {
+			kv("durability", "not measured here: "+r.Unmeasured)
+			continue
+		}
+		kv("durability", "measured")
+		for _, c := range r.Checks {
+			v := fmt.Sprintf("cached=%d dirty=%d writeback=%d", c.Cached, c.Dirty, c.Writeback)
+			if c.Stage != ipc.StageBeforeStore {
+				v += fmt.Sprintf(" ms=%.3f", float64(c.Since)/float64(time.Millisecond))
+			}
+			kv("check-"+c.Stage, v)
+		}
+		kv("sync-us", fmt.Sprintf("%.1f", float64(r.SyncTime)/float64(time.Microsecond)))
 	}
-	return exitOK
+	return b.String()
+}
+
+// durableSummary says in words what one run shows; the report's claim 3
+// applies its own rule to the numbers.
+func durableSummary(r ipc.DurabilityResult) string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	seen := func(got uint64) string {
+		if got == r.Value {
+			return "read it"
+		}
+		return fmt.Sprintf("read %d, NOT the stored value", got)
+	}
+	through := "descriptor (pwrite)"
+	if b, err := ipc.LookupBackend(r.Config.Backend); err == nil && b.Mapped {
+		through = "mapping"
+	}
+	p("durable %s, then %s: the changer stored %d through its %s and died of SIGKILL (it called no close, munmap or msync; the kernel dropped its mapping and descriptors at exit)\n",
+		r.Config.Backend, r.Config.Sync, r.Value, through)
+	p("  visibility: the monitor, mapped throughout, %s before the kill; a process started after the kill %s\n", seen(r.Monitor), seen(r.Fresh))
+	if r.Unmeasured != "" {
+		p("  durability: not measured here: %s\n", r.Unmeasured)
+		return b.String()
+	}
+	get := func(stage string) ipc.CacheCheck { c, _ := r.Check(stage); return c }
+	kill, before, after, synced := get(ipc.StageAfterKill), get(ipc.StageBeforeClose), get(ipc.StageAfterClose), get(ipc.StageAfterSync)
+	ms := func(c ipc.CacheCheck) string { return c.Since.Round(10 * time.Microsecond).String() }
+	p("  durability (cachestat, dirty pages): before the store %d; after the kill %d (%s after the changer was told to store); before the last close %d (%s); after it %d (%s); after %s %d (%s, took %s)\n",
+		get(ipc.StageBeforeStore).Dirty, kill.Dirty, ms(kill), before.Dirty, ms(before), after.Dirty, ms(after), r.Config.Sync, synced.Dirty, ms(synced), r.SyncTime.Round(time.Microsecond))
+	switch {
+	case kill.Dirty == 0:
+		p("  the store's page was clean by the first look: written back before it (the kernel's flusher or another process's sync); this run shows nothing about close\n")
+	case before.Dirty == 0:
+		p("  the page was written back before the close (the kernel's flusher or another process's sync), so this run cannot show whether close writes\n")
+	case after.Dirty > 0:
+		p("  close did not write the page back; %s did\n", r.Config.Sync)
+	default:
+		p("  the page was dirty before the close and clean after it: close wrote it back (or started to: %d under writeback)\n", after.Writeback)
+	}
+	return b.String()
 }

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	mdreport "github.com/mmapbench/mmapbench/report"
+)
+
+// TestDurableRoundTrip runs ipc -mode durable and reads its stdout with the
+// report's parser: what the command writes is what the report reads, data
+// only, with the words on stderr.
+func TestDurableRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, stderr := runCapture("ipc", "-mode", "durable", "-dir", dir)
+	if code != exitOK {
+		t.Fatalf("ipc -mode durable = %d\n%s%s", code, stdout, stderr)
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
+		if _, _, ok := strings.Cut(l, ": "); !ok {
+			t.Errorf("stdout line %q is not key: value", l)
+		}
+	}
+	if !strings.Contains(stderr, "visibility:") || !strings.Contains(stderr, "durability") {
+		t.Errorf("stderr has no summary of both halves:\n%s", stderr)
+	}
+	path := filepath.Join(t.TempDir(), "durable.txt")
+	if err := os.WriteFile(path, []byte(stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := mdreport.ParseDurable(path)
+	if err != nil {
+		t.Fatalf("ParseDurable(ipc -mode durable's stdout): %v\n%s", err, stdout)
+	}
+	if len(d.Runs) != 2 || d.Runs[0].Sync != "fdatasync" || d.Runs[1].Sync != "msync" {
+		t.Fatalf("runs %+v; want fdatasync, then msync", d.Runs)
+	}
+	for _, r := range d.Runs {
+		if !r.VisibleOK() || r.ChangerExit != "SIGKILL" {
+			t.Errorf("%s run: stored %d, monitor %d, fresh %d, changer %q; want the value read twice and SIGKILL", r.Sync, r.Stored, r.MonitorRead, r.FreshRead, r.ChangerExit)
+		}
+		if r.Unmeasured != "" {
+			t.Logf("%s run: durability not measured here: %s", r.Sync, r.Unmeasured)
+			continue
+		}
+		if s := r.Checks["after-sync"]; s.Dirty != 0 {
+			t.Errorf("%s run: %d dirty pages after the sync, want 0", r.Sync, s.Dirty)
+		}
+	}
+}
