@@ -102,9 +102,6 @@ func TestDurability(t *testing.T) {
 				if c.Stage != Stages[i] {
 					t.Errorf("check %d is %q, want %q", i, c.Stage, Stages[i])
 				}
-				if c.Cached == 0 {
-					t.Errorf("%s: 0 pages cached; the record page is in the page cache throughout", c.Stage)
-				}
 				if i > 1 && c.Since < res.Checks[i-1].Since {
 					t.Errorf("%s taken %v after the store, before the previous check (%v)", c.Stage, c.Since, res.Checks[i-1].Since)
 				}
@@ -119,6 +116,7 @@ func TestDurability(t *testing.T) {
 				t.Errorf("after %s: %d dirty, %d under writeback; want 0 and 0", tc.sync, synced.Dirty, synced.Writeback)
 			}
 			if kill.Dirty == 0 {
+				// Background writeback or reclaim on a busy machine.
 				t.Logf("the store's page was already clean after the kill (%v): written back early", kill.Since)
 			}
 			// No page becomes dirty again once clean: nothing stores after the kill.
@@ -145,6 +143,9 @@ func TestDurability(t *testing.T) {
 				t.Errorf("on tmpfs: monitor read %d, fresh %d; want %d in both", res.Monitor, res.Fresh, res.Value)
 			}
 		}
+	}
+	if _, err := cachestat(-1); err == nil || !strings.Contains(err.Error(), "cachestat(2)") {
+		t.Errorf("cachestat(-1) = %v; want an error naming cachestat(2)", err)
 	}
 	for _, c := range []DurabilityConfig{
 		{Backend: "posixshm", Timeout: time.Second},

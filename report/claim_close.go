@@ -11,7 +11,7 @@ const rule3 = "From `mmapbench ipc -mode durable`, once per sync (fdatasync, msy
 	"a process started afterwards reads it; then the file's last descriptor is closed without a sync, and the file synced. cachestat(2) counts the record's dirty pages at each step. " +
 	"**Visibility**: the store is visible before any close if both readers read it in every run. " +
 	"**Durability**, per run: close does not write if the page is dirty just before the last close and still dirty after it; close wrote if it is dirty before and clean after; " +
-	"a run whose page was already clean before the close (written back by the kernel's flusher or another sync), or older than vm.dirty_expire_centisecs by then (the flusher may write it at any moment), does not test close; " +
+	"a run whose page was already clean before the close (written back by the kernel's flusher, reclaim or another sync), or older than vm.dirty_expire_centisecs by then (the flusher may write it at any moment), does not test close; " +
 	"the sync made it durable if 0 pages are dirty or under writeback after it. " +
 	"**Does not hold** if the store is visible before any close and no run shows close writing (durability: not written by close, durable only after fdatasync/msync; or not measured, said so); " +
 	"**holds only when** \"the file\" means the device, if visible and some run shows close writing; **holds** if neither reader saw the store; **holds only when** the reader started after the writer died, if only that one did."
@@ -40,7 +40,7 @@ func judgeClose(r DurableRun, expireCentisecs int) (closeFinding, string) {
 	case kill.Dirty == 0:
 		what = "the page was already clean after the kill (written back early): this run does not test close"
 	case pre.Dirty == 0:
-		what = "the page was written back before the close (the kernel's flusher or another sync): this run does not test close"
+		what = "the page was written back before the close (the kernel's flusher, reclaim or another sync): this run does not test close"
 	case expireCentisecs > 0 && pre.Ms >= float64(expireCentisecs)*10:
 		what = fmt.Sprintf("the page was older than vm.dirty_expire_centisecs (%d) at the close, so the flusher could write it at that moment: this run does not test close", expireCentisecs)
 	case post.Dirty > 0:
@@ -108,12 +108,12 @@ func claimClose(d *Durable) Claim {
 			dur += "; durable only after " + strings.Join(durable, " or ")
 		}
 	case anyMeasured(d.Runs):
-		dur = "not shown by these runs: the page was written back before the close (the kernel's flusher or another sync), so close was not tested"
+		dur = "not shown by these runs: the page was written back before the close (the kernel's flusher, reclaim or another sync), so close was not tested"
 	default:
 		dur = "not measured here: " + d.Runs[0].Unmeasured
 	}
 	c.Evidence = append([]string{
-		fmt.Sprintf("%s: the changer stored through the mapping, then died of SIGKILL (no close, munmap or msync); runs: %s", d.Backend, strings.Join(syncs, ", ")),
+		fmt.Sprintf("backend %s: the changer stored, then died of SIGKILL (it called no close, munmap or msync); runs: %s", d.Backend, strings.Join(syncs, ", ")),
 		"**visibility**: " + vis,
 		"**durability**: " + dur,
 	}, runs...)

@@ -67,7 +67,11 @@ func durableData(cfg ipc.DurabilityConfig, runs []ipc.DurabilityResult) string {
 	for _, r := range runs {
 		kv("run", r.Config.Sync)
 		kv("stored", r.Value)
-		kv("changer-exit", "SIGKILL") // RunDurability fails otherwise
+		exit := "SIGKILL"
+		if !r.Killed {
+			exit = "not SIGKILL" // RunDurability fails before this
+		}
+		kv("changer-exit", exit)
 		kv("monitor-read", r.Monitor)
 		kv("fresh-read", r.Fresh)
 		if r.Unmeasured != "" {
@@ -116,9 +120,9 @@ func durableSummary(r ipc.DurabilityResult) string {
 		get(ipc.StageBeforeStore).Dirty, kill.Dirty, ms(kill), before.Dirty, ms(before), after.Dirty, ms(after), r.Config.Sync, synced.Dirty, ms(synced), r.SyncTime.Round(time.Microsecond))
 	switch {
 	case kill.Dirty == 0:
-		p("  the store's page was clean by the first look: written back before it (the kernel's flusher or another process's sync); this run shows nothing about close\n")
+		p("  the store's page was clean by the first look: written back before it (the kernel's flusher, memory reclaim or another process's sync); this run shows nothing about close\n")
 	case before.Dirty == 0:
-		p("  the page was written back before the close (the kernel's flusher or another process's sync), so this run cannot show whether close writes\n")
+		p("  the page was written back before the close (the kernel's flusher, memory reclaim or another process's sync), so this run cannot show whether close writes\n")
 	case after.Dirty > 0:
 		p("  close did not write the page back; %s did\n", r.Config.Sync)
 	default:
