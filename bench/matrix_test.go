@@ -78,6 +78,7 @@ type profile struct {
 	advice           []string
 	threads          []int
 	adviceBlocks     []int64 // advice other than none only at these block sizes
+	adviceCold       bool    // advice other than none only for cold random reads
 	threadsBlocks    []int64 // threads other than 1 only at these block sizes
 	syncEvery        []int
 	writeBlocks      []int64
@@ -128,7 +129,11 @@ func loadProfile(name, sizes, dir string) (profile, error) {
 		p = profile{
 			sizes: []int64{small, large}, blocks: []int64{4 << 10, 1 << 20},
 			patterns: []string{"seq", "rand"}, caches: []string{"warm", "cold"},
-			advice: []string{"none"}, threads: []int{1},
+			// MADV_RANDOM and FADV_RANDOM beside default advice where they
+			// matter: cold random 4KiB reads, where a mapping's default
+			// read-around reads a whole window per fault.
+			advice: []string{"none", "rand"}, adviceBlocks: []int64{4 << 10}, adviceCold: true,
+			threads:   []int{1},
 			syncEvery: []int{64}, writeBlocks: []int64{4 << 10},
 			writeCaches: []string{"warm"}, writePatterns: []string{"seq"},
 			writeSizes: []int64{small}, coldRandOnly: []int64{large}, why: why,
@@ -230,7 +235,7 @@ func (p profile) readCases() []rwCase {
 							base := rwCase{backend: be, access: access, pattern: pattern, bs: bs, cache: cache, size: size, advice: "none", threads: 1}
 							cs = append(cs, base)
 							for _, a := range p.advice[min(1, len(p.advice)):] {
-								if slices.Contains(p.adviceBlocks, bs) && adviceApplies(be, a) {
+								if slices.Contains(p.adviceBlocks, bs) && adviceApplies(be, a) && (!p.adviceCold || cache == "cold" && pattern == "rand") {
 									c := base
 									c.advice = a
 									cs = append(cs, c)

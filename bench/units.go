@@ -19,28 +19,38 @@ import (
 // "sec": go test prints values below 1 with at most 7 decimals, so
 // sub-microsecond CPU times in seconds would print as 0.0000001.
 const (
-	UnitMinorFaults   = "minflt/op"         // minor page faults
-	UnitMajorFaults   = "majflt/op"         // major page faults (I/O was needed)
-	UnitUserCPU       = "user-nsec/op"      // user CPU time in nanoseconds
-	UnitSysCPU        = "sys-nsec/op"       // system CPU time in nanoseconds
-	UnitCtxSwitches   = "ctxsw/op"          // voluntary + involuntary context switches
-	UnitReadSyscalls  = "read-syscalls/op"  // /proc/self/io syscr
-	UnitWriteSyscalls = "write-syscalls/op" // /proc/self/io syscw
-	UnitReadBytes     = "rchar-B/op"        // /proc/self/io rchar
-	UnitWriteBytes    = "wchar-B/op"        // /proc/self/io wchar
-	UnitDeviceBytes   = "dev-B/op"          // /proc/self/io read_bytes + write_bytes
-	UnitNsecPerPage   = "nsec/page"         // BenchmarkFault: wall time per page of the mapping
-	UnitMinfltPerPage = "minflt/page"       // BenchmarkFault: minor faults per page (1/16: 64KiB fault-around)
-	UnitWakeP50       = "wake-p50-usec"     // BenchmarkBystander: median lateness of the bystander's wake-ups
-	UnitWakeP99       = "wake-p99-usec"     // BenchmarkBystander: 99th percentile lateness
-	UnitWakeMax       = "wake-max-usec"     // BenchmarkBystander: largest lateness
-	UnitWakeSamples   = "wake-samples"      // BenchmarkBystander: number of wake-ups measured
+	UnitMinorFaults       = "minflt/op"         // minor page faults
+	UnitMajorFaults       = "majflt/op"         // major page faults (I/O was needed)
+	UnitUserCPU           = "user-nsec/op"      // user CPU time in nanoseconds
+	UnitSysCPU            = "sys-nsec/op"       // system CPU time in nanoseconds
+	UnitCtxSwitches       = "ctxsw/op"          // voluntary + involuntary context switches
+	UnitReadSyscalls      = "read-syscalls/op"  // /proc/self/io syscr
+	UnitWriteSyscalls     = "write-syscalls/op" // /proc/self/io syscw
+	UnitReadBytes         = "rchar-B/op"        // /proc/self/io rchar
+	UnitWriteBytes        = "wchar-B/op"        // /proc/self/io wchar
+	UnitDeviceBytes       = "dev-B/op"          // /proc/self/io read_bytes + write_bytes
+	UnitOpsPerColdStretch = "ops/cold-stretch"  // cold random cases: ops between re-evictions
+	UnitNsecPerPage       = "nsec/page"         // BenchmarkFault: wall time per page of the mapping
+	UnitMinfltPerPage     = "minflt/page"       // BenchmarkFault: minor faults per page (1/16: 64KiB fault-around)
+	UnitWakeP50           = "wake-p50-usec"     // BenchmarkBystander: median lateness of the bystander's wake-ups
+	UnitWakeP99           = "wake-p99-usec"     // BenchmarkBystander: 99th percentile lateness
+	UnitWakeMax           = "wake-max-usec"     // BenchmarkBystander: largest lateness
+	UnitWakeSamples       = "wake-samples"      // BenchmarkBystander: number of wake-ups measured
 )
 
 // Units reported by BenchmarkReaders, whose op is one pass over the file.
 const (
 	UnitBytesPerSecPerReader = "B/s/reader"          // aggregate throughput divided by the number of readers
 	UnitTLBShootdownsPerPass = "tlb-shootdowns/pass" // machine-wide TLB shootdown interrupts per timed pass
+)
+
+// Units reported by BenchmarkCopyCost: the calling thread's CPU time
+// (CLOCK_THREAD_CPUTIME_ID, user and system) per KiB moved into the buffer.
+const (
+	UnitBufferedCPUPerKiB = "buffered-cpu-nsec/KiB" // buffered pread of a warm file: the kernel copies the page cache
+	UnitDirectCPUPerKiB   = "direct-cpu-nsec/KiB"   // O_DIRECT pread of the same file: the device DMAs into the buffer
+	UnitMemmoveCPUPerKiB  = "memmove-cpu-nsec/KiB"  // Go's memmove from a mapping of the same file: one CPU copy
+	UnitCPUCopies         = "cpu-copies"            // (buffered − direct) ÷ memmove: CPU copies per byte read(2) returns
 )
 
 // A UnitInfo describes one custom benchmark unit and which direction is an
@@ -64,10 +74,15 @@ var units = []UnitInfo{
 	{UnitReadBytes, "lower", "bytes returned by read-family system calls per op (/proc/self/io rchar; mmap access is not counted)"},
 	{UnitWriteBytes, "lower", "bytes passed to write-family system calls per op (/proc/self/io wchar; stores through a mapping are not counted)"},
 	{UnitDeviceBytes, "lower", "bytes read from the block device (read-ahead and read-around included) plus bytes dirtied for writeback, per op (/proc/self/io read_bytes + write_bytes)"},
+	{UnitOpsPerColdStretch, "higher", "cold random cases: operations measured between two evictions of the file, each stretch bringing in at most 5% of it (fewer means each read brings in more: read-around)"},
 	{UnitNsecPerPage, "lower", "nanoseconds per page to map, populate, touch and unmap a mapping (BenchmarkFault)"},
 	{UnitMinfltPerPage, "lower", "minor faults per page touched (BenchmarkFault): fault-around shows as 1/16"},
 	{UnitBytesPerSecPerReader, "higher", "bytes per second each reader got (BenchmarkReaders): the readers' aggregate throughput over their number"},
 	{UnitTLBShootdownsPerPass, "lower", "TLB shootdown interrupts per pass, machine-wide from /proc/interrupts (BenchmarkReaders); other processes add to it"},
+	{UnitBufferedCPUPerKiB, "lower", "CPU nanoseconds (thread clock, user+system) per KiB of buffered pread from a warm file (BenchmarkCopyCost)"},
+	{UnitDirectCPUPerKiB, "lower", "CPU nanoseconds (thread clock, user+system) per KiB of O_DIRECT pread of the same file into the same buffer (BenchmarkCopyCost)"},
+	{UnitMemmoveCPUPerKiB, "lower", "CPU nanoseconds (thread clock) per KiB of Go's memmove from a mapping of the same warm file into the same buffer: one CPU copy (BenchmarkCopyCost)"},
+	{UnitCPUCopies, "lower", "CPU copies per byte that read(2) returns, inferred as (buffered − O_DIRECT) ÷ memmove CPU per KiB, per sample (BenchmarkCopyCost)"},
 	{UnitWakeP50, "lower", "median lateness of a sleeping bystander goroutine's wake-ups, microseconds (BenchmarkBystander)"},
 	{UnitWakeP99, "lower", "99th percentile lateness of the bystander's wake-ups, microseconds (BenchmarkBystander)"},
 	{UnitWakeMax, "lower", "largest lateness of the bystander's wake-ups, microseconds (BenchmarkBystander)"},

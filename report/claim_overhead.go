@@ -8,7 +8,7 @@ import (
 )
 
 const (
-	rule2 = "Per case, mmap against pread on time per op (ns/op), lower is better: BenchmarkRead mmap `view` against `pread copy` (1 thread, no advice) in each read regime " +
+	rule2 = "Per case, mmap against pread on time per op (ns/op), lower is better: BenchmarkRead mmap `view` against `pread copy` (1 thread; default advice, and random advice where the profile has it) in each read regime " +
 		"(warm with the file inside the LLC, warm with it at least 4× the LLC, cold with it at least 32 read-ahead windows); BenchmarkOpenRead mmap against pread per file size (one-shot); " +
 		"BenchmarkWrite and BenchmarkWriteSync mmap `view` against `pread copy`. A case is a **win** or a **loss** when benchmath's U test on the two sample sets gives p < Alpha " +
 		"and the ratio of medians is beyond 1±Tie, otherwise **level**; the samples compared come from the same interleaved invocations (make bench). " +
@@ -66,26 +66,33 @@ func claimOverhead(rs *plot.Results) Claim {
 	var v verdictLists
 	var covered []string
 
-	// Reads, regime by regime.
-	rows := rs.Rows("Read", map[string]string{"threads": "1", "advice": "none"})
-	for _, cache := range plot.Values(rows, "cache") {
-		for _, size := range sizesOf(rs.Rows("Read", map[string]string{"threads": "1", "advice": "none", "cache": cache})) {
-			n, _ := plot.ParseSize(size)
-			reg := m.regimeOf(cache, n)
-			words := m.words(cache, n)
-			for _, pattern := range plot.Values(rows, "pattern") {
-				for _, bs := range plot.Values(rows, "bs") {
-					cmp, ok := compareRows(rs.Row("Read", readKeysAt(size, "mmap", "view", pattern, cache, bs)),
-						rs.Row("Read", readKeysAt(size, "pread", "copy", pattern, cache, bs)), "ns/op")
-					if !ok {
-						continue
+	// Reads, regime by regime, with default advice and, where the profile
+	// has it (cold random reads), with random advice beside it.
+	for _, advice := range []string{"none", "rand"} {
+		rows := rs.Rows("Read", map[string]string{"threads": "1", "advice": advice})
+		for _, cache := range plot.Values(rows, "cache") {
+			for _, size := range sizesOf(rs.Rows("Read", map[string]string{"threads": "1", "advice": advice, "cache": cache})) {
+				n, _ := plot.ParseSize(size)
+				reg := m.regimeOf(cache, n)
+				words := m.words(cache, n)
+				if advice != "none" {
+					words += ", MADV_RANDOM / FADV_RANDOM"
+				}
+				for _, pattern := range plot.Values(rows, "pattern") {
+					for _, bs := range plot.Values(rows, "bs") {
+						mk, pk := readKeysAt(size, "mmap", "view", pattern, cache, bs), readKeysAt(size, "pread", "copy", pattern, cache, bs)
+						mk["advice"], pk["advice"] = advice, advice
+						cmp, ok := compareRows(rs.Row("Read", mk), rs.Row("Read", pk), "ns/op")
+						if !ok {
+							continue
+						}
+						where := fmt.Sprintf("%s: %s %s reads", words, pattern, bs)
+						if !reg.usable() {
+							covered = append(covered, caseResult{where, cmp}.String())
+							continue
+						}
+						v.add(where, cmp)
 					}
-					where := fmt.Sprintf("%s: %s %s reads", words, pattern, bs)
-					if !reg.usable() {
-						covered = append(covered, caseResult{where, cmp}.String())
-						continue
-					}
-					v.add(where, cmp)
 				}
 			}
 		}
