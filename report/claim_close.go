@@ -112,8 +112,18 @@ func claimClose(d *Durable) Claim {
 	default:
 		dur = "not measured here: " + d.Runs[0].Unmeasured
 	}
+	where := "backend " + d.Backend
+	if d.FSType != "" {
+		where += ", file on " + d.FSType
+	}
+	if d.Kernel != "" {
+		where += ", kernel " + d.Kernel
+	}
+	if d.DirtyExpire >= 0 && d.DirtyWriteback >= 0 {
+		where += fmt.Sprintf(", the flusher writes pages dirty for over %gs, waking every %gs", float64(d.DirtyExpire)/100, float64(d.DirtyWriteback)/100)
+	}
 	c.Evidence = append([]string{
-		fmt.Sprintf("backend %s: the changer stored, then died of SIGKILL (it called no close, munmap or msync); runs: %s", d.Backend, strings.Join(syncs, ", ")),
+		fmt.Sprintf("%s: the changer stored, then died of SIGKILL (it called no close, munmap or msync); runs: %s", where, strings.Join(syncs, ", ")),
 		"**visibility**: " + vis,
 		"**durability**: " + dur,
 	}, runs...)
