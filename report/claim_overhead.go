@@ -18,19 +18,22 @@ const (
 
 // caseResult is one decided case of claim 2.
 type caseResult struct {
-	where string // "warm, file 8× the LLC (256MiB): rand 4KiB"
+	group string // the regime: "warm, file 8× the LLC (256MiB)"
+	what  string // the case in it: "rand 4KiB reads"
 	cmp   Comparison
 }
 
-func (c caseResult) String() string { return c.where + " " + c.cmp.String() }
+func (c caseResult) where() string { return c.group + ": " + c.what }
+
+func (c caseResult) String() string { return c.where() + " " + c.cmp.String() }
 
 // verdictLists sorts decided cases into wins, losses and level ones.
 type verdictLists struct {
 	wins, losses, level []caseResult
 }
 
-func (v *verdictLists) add(where string, cmp Comparison) {
-	r := caseResult{where, cmp}
+func (v *verdictLists) add(group, what string, cmp Comparison) {
+	r := caseResult{group, what, cmp}
 	switch cmp.Outcome {
 	case win:
 		v.wins = append(v.wins, r)
@@ -86,12 +89,12 @@ func claimOverhead(rs *plot.Results) Claim {
 						if !ok {
 							continue
 						}
-						where := fmt.Sprintf("%s: %s %s reads", words, pattern, bs)
+						what := fmt.Sprintf("%s %s reads", pattern, bs)
 						if !reg.usable() {
-							covered = append(covered, caseResult{where, cmp}.String())
+							covered = append(covered, caseResult{words, what, cmp}.String())
 							continue
 						}
-						v.add(where, cmp)
+						v.add(words, what, cmp)
 					}
 				}
 			}
@@ -106,7 +109,7 @@ func claimOverhead(rs *plot.Results) Claim {
 		cmp, ok := compareRows(rs.Row("OpenRead", map[string]string{"backend": "mmap", "size": s}),
 			rs.Row("OpenRead", map[string]string{"backend": "pread", "size": s}), "ns/op")
 		if ok {
-			v.add("one-shot read of a warm "+s+" file", cmp)
+			v.add("one-shot reads of a warm file", s, cmp)
 		}
 	}
 	cross := Crossover(rs)
@@ -128,11 +131,11 @@ func claimOverhead(rs *plot.Results) Claim {
 				continue
 			}
 			n, _ := plot.ParseSize(r.Key("size"))
-			what := fmt.Sprintf("%s writes", r.Key("bs"))
+			what := r.Key("bs")
 			if s := r.Key("sync"); s != "" {
-				what = fmt.Sprintf("%s writes with a sync every %s", r.Key("bs"), s)
+				what = fmt.Sprintf("%s with a sync every %s", r.Key("bs"), s)
 			}
-			v.add(fmt.Sprintf("%s (%s)", what, m.words(r.Key("cache"), n)), cmp)
+			v.add("writes, "+m.words(r.Key("cache"), n), what, cmp)
 		}
 	}
 
@@ -152,30 +155,37 @@ func claimOverhead(rs *plot.Results) Claim {
 	case len(v.wins) == v.n():
 		c.Verdict = Holds
 	default:
-		c.Verdict = HoldsOnly + " " + summarize(v.wins, "") + "; mmap loses " + summarize(v.losses, "nowhere") + "; level " + summarize(v.level, "nowhere")
+		c.Verdict = HoldsOnly + " " + summarize(v.wins, "") + ". mmap loses: " + summarize(v.losses, "nowhere") + ". Level: " + summarize(v.level, "nowhere")
 	}
-	c.Short = c.Class() + "; wins: " + joinOr(names(v.wins), "none") + "; losses: " + joinOr(names(v.losses), "none")
+	c.Short = c.Class() + "; wins: " + summarizeWith(v.wins, "none", false) + "; losses: " + summarizeWith(v.losses, "none", false)
 	return c
 }
 
-func names(rs []caseResult) []string {
-	out := make([]string, len(rs))
-	for i, r := range rs {
-		out[i] = r.where
-	}
-	return out
-}
+// summarize names the cases of rs by regime, with their ratios, for a
+// verdict line: "warm, file 8× the LLC (256MiB): seq 4KiB reads ×0.18, rand 4KiB reads ×0.51; …".
+func summarize(rs []caseResult, none string) string { return summarizeWith(rs, none, true) }
 
-// summarize names the cases of rs briefly, for a verdict line.
-func summarize(rs []caseResult, none string) string {
+func summarizeWith(rs []caseResult, none string, ratios bool) string {
 	if len(rs) == 0 {
 		return none
 	}
-	parts := make([]string, len(rs))
-	for i, r := range rs {
-		parts[i] = fmt.Sprintf("%s (×%.2f)", r.where, r.cmp.Ratio)
+	var groups []string
+	cases := map[string][]string{}
+	for _, r := range rs {
+		if _, ok := cases[r.group]; !ok {
+			groups = append(groups, r.group)
+		}
+		c := r.what
+		if ratios {
+			c += fmt.Sprintf(" ×%.2f", r.cmp.Ratio)
+		}
+		cases[r.group] = append(cases[r.group], c)
 	}
-	return strings.Join(parts, ", ")
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		parts[i] = g + ": " + strings.Join(cases[g], ", ")
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Crossover returns the smallest file size from which mmap's one-shot read
