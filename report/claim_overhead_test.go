@@ -132,3 +132,23 @@ func TestMachineRegimes(t *testing.T) {
 		t.Errorf("no read-ahead (no block device): %d, want coldBeyondWindow", r)
 	}
 }
+
+// TestMemmoveStepNamed: where a copy row's time per byte jumps from 512KiB
+// to 1MiB blocks, the reads section names Go's memmove threshold; where it
+// does not, it says nothing.
+func TestMemmoveStepNamed(t *testing.T) {
+	for _, tc := range []struct {
+		at1MiB float64 // ns per 1MiB read; 512KiB reads take 40000 ns
+		want   bool
+	}{{117000, true}, {80000, false}} {
+		rs := claim2Results(t, map[string][]float64{
+			readName("mmap", "copy", "seq", "512KiB", "warm", "16MiB"): {40000, 40000, 40000},
+			readName("mmap", "copy", "seq", "1MiB", "warm", "16MiB"):   {tc.at1MiB, tc.at1MiB, tc.at1MiB},
+		})
+		var b strings.Builder
+		writeMemmoveStep(func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }, rs)
+		if got := strings.Contains(b.String(), "non-temporal stores at 1MiB"); got != tc.want {
+			t.Errorf("1MiB read in %.0f ns: memmove note %v, want %v\n%s", tc.at1MiB, got, tc.want, b.String())
+		}
+	}
+}
