@@ -3,6 +3,8 @@ package regress
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +24,7 @@ type Plan struct {
 	Args       []string // flags for every invocation, such as -test.bench
 	HeadEnv    []string // extra environment for the head binary only, as KEY=VALUE
 	Dir        string   // working directory of the binaries
+	RunID      string   // names the run in the pair lines; "" picks one
 	Progress   io.Writer
 }
 
@@ -29,10 +32,15 @@ type Plan struct {
 // ABBA order (base, head, head, base, base, head, ...), so that drift in
 // the machine's speed falls on both sides alike and neither is always
 // first. It appends each side's output, benchmark format, to base and
-// head. A binary that fails, or that runs no benchmark, stops the run.
+// head, each invocation's after a line "pair: <run>/<k>" ([PairKey]): the
+// k-th base and the k-th head invocation ran next to each other. A binary
+// that fails, or that runs no benchmark, stops the run.
 func Run(ctx context.Context, p Plan, base, head io.Writer) error {
 	if p.Count < MinRunSamples {
 		return fmt.Errorf("%d samples a side: want at least %d", p.Count, MinRunSamples)
+	}
+	if p.RunID == "" {
+		p.RunID = NewRunID()
 	}
 	total := 2 * p.Count
 	for i := range total {
@@ -41,7 +49,7 @@ func Run(ctx context.Context, p Plan, base, head io.Writer) error {
 			bin, out, env = p.Head, head, p.HeadEnv
 		}
 		start := time.Now()
-		if err := p.runOnce(ctx, bin, env, out); err != nil {
+		if err := p.runOnce(ctx, bin, env, fmt.Sprintf("%s: %s/%d\n", PairKey, p.RunID, i/2), out); err != nil {
 			return err
 		}
 		if p.Progress != nil {
@@ -58,7 +66,16 @@ func headTurn(i int) bool {
 	return second == (pair%2 == 0)
 }
 
-func (p Plan) runOnce(ctx context.Context, bin *Binary, env []string, w io.Writer) error {
+// NewRunID returns a name for a run's pair lines: the time and a random
+// part, so that two runs' files never pair with each other.
+func NewRunID() string {
+	var b [3]byte
+	rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// runOnce runs bin once and writes the pair line, then its output, to w.
+func (p Plan) runOnce(ctx context.Context, bin *Binary, env []string, pairLine string, w io.Writer) error {
 	args := append([]string{"-test.run", "^$", "-test.count", "1"}, p.Args...)
 	cmd := exec.CommandContext(ctx, bin.Path, args...)
 	cmd.Dir = p.Dir
@@ -78,7 +95,7 @@ func (p Plan) runOnce(ctx context.Context, bin *Binary, env []string, w io.Write
 	case !bytes.Contains(out, []byte("\nBenchmark")) && !bytes.HasPrefix(out, []byte("Benchmark")):
 		return fmt.Errorf("%s %s ran no benchmark: %s %s", bin.Label, bin.Describe(), bin.Path, strings.Join(args, " "))
 	}
-	_, err = w.Write(out)
+	_, err = io.WriteString(w, pairLine+string(out))
 	return err
 }
 

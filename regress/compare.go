@@ -21,9 +21,15 @@ type Options struct {
 	// worse direction, that counts as a regression: 0.05 is 5%.
 	Threshold float64
 
-	// Alpha is the significance level: a change counts only when the
-	// Mann-Whitney U test's p-value is below it.
+	// Alpha is the significance level. Paired, a change counts only when
+	// the confidence interval at 1 - Alpha of the median ratio lies
+	// wholly beyond the threshold; unpaired, only when the Mann-Whitney U
+	// test's p-value is below it.
 	Alpha float64
+
+	// Unpaired compares the sets as independent samples with the U test
+	// even when they are paired (both from one -base run).
+	Unpaired bool
 
 	// Filter selects results and units in benchproc syntax, as
 	// benchstat's -filter does; "" means every result.
@@ -34,7 +40,8 @@ type Options struct {
 	Ignore []string
 }
 
-// DefaultOptions are the gate's defaults: 5% at alpha 0.05.
+// DefaultOptions are the defaults for comparing two files: 5% at alpha
+// 0.05. mmapbench regress -base has its own, calibrated ones.
 var DefaultOptions = Options{Threshold: 0.05, Alpha: 0.05}
 
 // The kinds of bad input. Compare wraps them with the details (which
@@ -51,9 +58,9 @@ var (
 type Verdict int
 
 const (
-	Unchanged Verdict = iota // no change beyond the threshold at p < alpha
-	Regressed                // worse by more than the threshold, p < alpha
-	Improved                 // better by more than the threshold, p < alpha
+	Unchanged Verdict = iota // no change shown beyond the threshold
+	Regressed                // worse by more than the threshold: paired, the whole interval; unpaired, the median at p < alpha
+	Improved                 // better by more than the threshold, as Regressed
 	NotGated                 // the unit has no known direction
 )
 
@@ -75,9 +82,13 @@ type Row struct {
 	Unit     string // tidied: sec/op, B/s, ...
 	Better   int    // -1 lower is better, +1 higher, 0 unknown
 	Old, New benchmath.Summary
-	Cmp      benchmath.Comparison
-	Delta    float64 // New.Center/Old.Center - 1; ±Inf when Old.Center is 0
-	Verdict  Verdict
+	Cmp      benchmath.Comparison // the U test; unpaired rows only
+	Paired   *PairedRatio         // the paired ratio; paired rows only
+	// Delta is the change the verdict is about: paired, the median ratio
+	// minus 1; unpaired, New.Center/Old.Center - 1 (±Inf when
+	// Old.Center is 0).
+	Delta   float64
+	Verdict Verdict
 }
 
 // A Report is the outcome of [Compare].
@@ -85,6 +96,8 @@ type Report struct {
 	Old, New string   // the sets' names
 	Options  Options  // as used, with the filter filled in
 	Config   []string // the configuration both sets share, as "key: value"
+	Paired   bool     // rows were decided on paired ratios
+	Unpaired string   // when not paired, why: no pair lines, different runs, asked
 	Rows     []Row    // in the order of the first set, then by unit
 	OnlyOld  []string // benchmarks in the old set only
 	OnlyNew  []string // benchmarks in the new set only
@@ -160,31 +173,19 @@ func Compare(old, new *Set, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, err // cannot happen: a fixed projection
 	}
-	type cell struct {
-		key  benchproc.Key
-		unit string
+	rep.Unpaired = pairing(old, new, opt)
+	rep.Paired = rep.Unpaired == ""
+	var order []cellKey
+	var names [2]map[benchproc.Key]bool
+	var paired map[cellKey]*pairedCell
+	samples := [2]map[cellKey][]float64{{}, {}}
+	if rep.Paired {
+		order, paired, names, err = collectPaired([2]*Set{old, new}, filter, rowBy)
+	} else {
+		order, names, err = collect([2]*Set{old, new}, filter, rowBy, samples)
 	}
-	var order []cell
-	samples := [2]map[cell][]float64{{}, {}}
-	names := [2]map[benchproc.Key]bool{{}, {}}
-	for side, set := range []*Set{old, new} {
-		for _, res := range set.Results {
-			res = res.Clone() // Apply trims res.Values to the matching units
-			if ok, err := filter.Apply(res); err != nil {
-				return nil, fmt.Errorf("filter %q: %w", opt.Filter, err)
-			} else if !ok {
-				continue
-			}
-			key := rowBy.Project(res)
-			names[side][key] = true
-			for _, v := range res.Values {
-				c := cell{key, v.Unit}
-				if _, seen := samples[0][c]; !seen && side == 0 {
-					order = append(order, c)
-				}
-				samples[side][c] = append(samples[side][c], v.Value)
-			}
-		}
+	if err != nil {
+		return nil, fmt.Errorf("filter %q: %w", opt.Filter, err)
 	}
 	for key := range names[0] {
 		if !names[1][key] {
@@ -203,19 +204,48 @@ func Compare(old, new *Set, opt Options) (*Report, error) {
 	}
 
 	need := MinSamples(opt.Alpha)
+	if rep.Paired {
+		need = MinPairs(opt.Alpha)
+	}
 	var short []string
 	thr := benchmath.Thresholds{CompareAlpha: opt.Alpha}
 	for _, c := range order {
-		xs, ys := samples[0][c], samples[1][c]
-		if len(ys) == 0 {
-			continue // only in the old set: listed in OnlyOld, or a unit the new set lost
+		var xs, ys []float64
+		var pr *PairedRatio
+		if rep.Paired {
+			if len(paired[c].order) == 0 || len(paired[c].new) == 0 {
+				continue // on one side only
+			}
+			var alone int
+			xs, ys, alone = paired[c].pairs()
+			if len(xs) >= need {
+				r := pairedRatio(xs, ys, 1-opt.Alpha)
+				r.Alone = alone
+				pr = &r
+			}
+		} else {
+			xs, ys = samples[0][c], samples[1][c]
+			if len(ys) == 0 {
+				continue // only in the old set: listed in OnlyOld, or a unit the new set lost
+			}
 		}
 		name := c.key.StringValues()
 		if len(xs) < need || len(ys) < need {
-			short = append(short, fmt.Sprintf("%s %s: %d old and %d new samples", name, c.unit, len(xs), len(ys)))
+			if rep.Paired {
+				short = append(short, fmt.Sprintf("%s %s: %d pairs", name, c.unit, len(xs)))
+			} else {
+				short = append(short, fmt.Sprintf("%s %s: %d old and %d new samples", name, c.unit, len(xs), len(ys)))
+			}
 			continue
 		}
-		rep.Rows = append(rep.Rows, compareRow(name, c.unit, xs, ys, units, &thr, opt))
+		row := compareRow(name, c.unit, xs, ys, units, &thr, opt)
+		if pr != nil {
+			row.Cmp = benchmath.Comparison{}
+			row.Paired = pr
+			row.Delta = pr.Median - 1
+			row.Verdict = pairedVerdict(row.Better, *pr, opt.Threshold)
+		}
+		rep.Rows = append(rep.Rows, row)
 	}
 	if len(short) > 0 {
 		const show = 5
@@ -223,12 +253,47 @@ func Compare(old, new *Set, opt Options) (*Report, error) {
 		if len(short) > show {
 			msg += fmt.Sprintf("; and %d more", len(short)-show)
 		}
+		if rep.Paired {
+			return nil, fmt.Errorf("%w: need %d pairs a row at alpha %v (the interval of the median ratio is unbounded with fewer): %s", ErrTooFewSamples, need, opt.Alpha, msg)
+		}
 		return nil, fmt.Errorf("%w: need %d per side at alpha %v (the U test cannot reach p < alpha with fewer): %s", ErrTooFewSamples, need, opt.Alpha, msg)
 	}
 	if len(rep.Rows) == 0 {
 		return nil, fmt.Errorf("%w: %s has %s, %s has %s", ErrNoCommon, old.Name, someNames(rep.OnlyOld), new.Name, someNames(rep.OnlyNew))
 	}
 	return rep, nil
+}
+
+// A cellKey is one row: a benchmark and a unit.
+type cellKey struct {
+	key  benchproc.Key
+	unit string
+}
+
+// collect is Compare's grouping for unpaired sets: each row's samples,
+// rows in the order of the old set.
+func collect(sets [2]*Set, filter *benchproc.Filter, rowBy *benchproc.Projection, samples [2]map[cellKey][]float64) (order []cellKey, names [2]map[benchproc.Key]bool, err error) {
+	names = [2]map[benchproc.Key]bool{{}, {}}
+	for side, set := range sets {
+		for _, res := range set.Results {
+			res = res.Clone() // Apply trims res.Values to the matching units
+			if ok, err := filter.Apply(res); err != nil {
+				return nil, names, err
+			} else if !ok {
+				continue
+			}
+			key := rowBy.Project(res)
+			names[side][key] = true
+			for _, v := range res.Values {
+				c := cellKey{key, v.Unit}
+				if _, seen := samples[0][c]; !seen && side == 0 {
+					order = append(order, c)
+				}
+				samples[side][c] = append(samples[side][c], v.Value)
+			}
+		}
+	}
+	return order, names, nil
 }
 
 // compareRow summarizes and tests one row the way benchstat does: the
@@ -272,7 +337,7 @@ func commonConfig(old, new *Set, ignore []string) ([]string, error) {
 	}
 	var common, differ []string
 	for _, k := range slices.Sorted(maps.Keys(keys)) {
-		if slices.Contains(ignore, k) {
+		if k == PairKey || slices.Contains(ignore, k) {
 			continue
 		}
 		a, b := slices.Sorted(slices.Values(old.Config[k])), slices.Sorted(slices.Values(new.Config[k]))

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -12,11 +13,16 @@ import (
 )
 
 // WriteText prints the report as benchstat does, one table per unit with
-// each center ± its 95% confidence interval, and the change with its
-// p-value; then the rows' verdicts and a one-line verdict for the whole.
+// each center ± its 95% confidence interval; then, paired, the median
+// ratio new/old of the pairs with its interval and the number of pairs,
+// or, unpaired, the change with its p-value; the rows' verdicts; and a
+// one-line verdict for the whole.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "old: %s\nnew: %s\n", r.Old, r.New)
+	if !r.Paired {
+		fmt.Fprintf(&b, "unpaired: %s\n", r.Unpaired)
+	}
 	for _, c := range r.Config {
 		fmt.Fprintln(&b, c)
 	}
@@ -29,16 +35,24 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, unit := range units {
 		b.WriteString("\n")
 		tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
-		fmt.Fprintf(tw, "%s\told\tnew\tvs old\t\n", unitHeading(unit, r.Rows))
+		if r.Paired {
+			fmt.Fprintf(tw, "%s\told\tnew\tnew/old\t%s interval\tpairs\t\n", unitHeading(unit, r.Rows), r.confidence())
+		} else {
+			fmt.Fprintf(tw, "%s\told\tnew\tvs old\t\n", unitHeading(unit, r.Rows))
+		}
 		for _, row := range r.Rows {
 			if row.Unit != unit {
 				continue
 			}
 			sc := benchunit.CommonScale([]float64{row.Old.Center, row.New.Center}, benchunit.ClassOf(unit))
-			fmt.Fprintf(tw, "%s\t%s ± %s\t%s ± %s\t%s (%s)\t%s\n", row.Name,
+			fmt.Fprintf(tw, "%s\t%s ± %s\t%s ± %s\t", row.Name,
 				sc.Format(row.Old.Center), row.Old.PctRangeString(),
-				sc.Format(row.New.Center), row.New.PctRangeString(),
-				r.formatDelta(row), row.Cmp, markOf(row.Verdict))
+				sc.Format(row.New.Center), row.New.PctRangeString())
+			if p := row.Paired; p != nil {
+				fmt.Fprintf(tw, "%s\t%s – %s\t%d\t%s\n", formatRatio(p.Median), formatRatio(p.Lo), formatRatio(p.Hi), p.Pairs, markOf(row.Verdict))
+			} else {
+				fmt.Fprintf(tw, "%s (%s)\t%s\n", r.formatDelta(row), row.Cmp, markOf(row.Verdict))
+			}
 		}
 		tw.Flush()
 	}
@@ -59,10 +73,18 @@ func (r *Report) WriteText(w io.Writer) error {
 }
 
 // Verdict is the report in one line, starting with "regress: FAIL" or
-// "regress: ok".
+// "regress: ok", then "paired" or "unpaired" and the rule.
 func (r *Report) Verdict() string {
 	o := r.Options
-	rule := fmt.Sprintf("by more than %s at p < %v", formatPct(o.Threshold), o.Alpha)
+	kind := "unpaired: %s by more than " + formatPct(o.Threshold) + fmt.Sprintf(" at p < %v", o.Alpha)
+	if r.Paired {
+		lo, hi := r.pairCounts()
+		pairs := fmt.Sprintf("%d", lo)
+		if hi != lo {
+			pairs = fmt.Sprintf("%d to %d", lo, hi)
+		}
+		kind = "paired: %s by more than " + formatPct(o.Threshold) + ": the whole " + r.confidence() + " interval of the median new/old of " + pairs + " pairs"
+	}
 	var notes []string
 	if n := len(r.Improvements()); n > 0 {
 		notes = append(notes, fmt.Sprintf("%d improved", n))
@@ -82,7 +104,7 @@ func (r *Report) Verdict() string {
 	}
 	reg := r.Regressions()
 	if len(reg) == 0 {
-		return fmt.Sprintf("regress: ok: no row regressed %s (%d rows%s)", rule, len(r.Rows), tail)
+		return "regress: ok: " + strings.Replace(kind, "%s", "no row regressed", 1) + fmt.Sprintf(" (%d rows%s)", len(r.Rows), tail)
 	}
 	worst := reg[0]
 	for _, row := range reg[1:] {
@@ -90,8 +112,42 @@ func (r *Report) Verdict() string {
 			worst = row
 		}
 	}
-	return fmt.Sprintf("regress: FAIL: %d of %d rows regressed %s; worst %s %s %+.1f%%%s",
-		len(reg), len(r.Rows), rule, worst.Name, worst.Unit, 100*worst.Delta, tail)
+	how := fmt.Sprintf("%+.1f%%", 100*worst.Delta)
+	if p := worst.Paired; p != nil {
+		how += fmt.Sprintf(" [%+.1f%%, %+.1f%%]", 100*(p.Lo-1), 100*(p.Hi-1))
+	}
+	return "regress: FAIL: " + strings.Replace(kind, "%s", fmt.Sprintf("%d of %d rows regressed", len(reg), len(r.Rows)), 1) +
+		fmt.Sprintf("; worst %s %s %s%s", worst.Name, worst.Unit, how, tail)
+}
+
+// confidence is the paired intervals' nominal level, as "99%".
+func (r *Report) confidence() string {
+	return strconv.FormatFloat(100*(1-r.Options.Alpha), 'f', -1, 64) + "%"
+}
+
+// pairCounts returns the fewest and most pairs of a paired row.
+func (r *Report) pairCounts() (lo, hi int) {
+	for i, row := range r.Rows {
+		if row.Paired == nil {
+			continue
+		}
+		if n := row.Paired.Pairs; i == 0 || n < lo {
+			lo = n
+		}
+		hi = max(hi, row.Paired.Pairs)
+	}
+	return lo, hi
+}
+
+// formatRatio prints a ratio with three decimals, ∞ when unbounded.
+func formatRatio(x float64) string {
+	switch {
+	case math.IsInf(x, 1):
+		return "∞"
+	case math.IsInf(x, -1):
+		return "-∞"
+	}
+	return fmt.Sprintf("%.3f", x)
 }
 
 // formatDelta is benchmath's Comparison.FormatDelta with the gate's

@@ -18,19 +18,21 @@ import (
 )
 
 // The gate's settings for -base, calibrated on the project's 2-vCPU VM
-// (README, "The regression gate"), where one sample of a benchmark varies
-// by 10-16% (standard deviation of log ns/op) from one invocation to the
-// next. The rows: warm sequential 4KiB copy reads through every backend,
-// five rows of a fifth of a second a sample, so that 80 samples a side
-// fit in about 40 seconds: with 40 the gate caught an injected 10%
-// slowdown in only 17 of 20 runs here, with 80 in 20 of 20. Fewer rows means fewer chances of a false
-// alarm; alpha 0.01 keeps the five rows' joint false-alarm rate low.
+// (README, "The regression gate"). The rows: warm sequential 4KiB copy
+// reads through every backend, five rows of 0.02s a sample, so that 80
+// pairs fit in about 45 seconds of a 60-second budget. alpha 0.01: each
+// row's interval is at 99%, which keeps the five rows' joint false-alarm
+// rate low. The threshold: see defaultGateThreshold.
 const (
 	defaultGateBench     = `^BenchmarkRead$/./access=copy/pattern=seq/bs=4KiB$/cache=warm/./advice=none/threads=1$`
 	defaultGateBenchtime = "0.02s"
 	defaultGateCount     = 80
 	defaultGateAlpha     = 0.01
 )
+
+// defaultGateThreshold is -base's threshold, chosen from the calibration
+// (README, "The regression gate").
+const defaultGateThreshold = "5%"
 
 // defaultGateFilter is the units -base gates unless -filter says
 // otherwise: time and throughput, and allocation. The OS counters of the
@@ -42,18 +44,27 @@ const defaultGateFilter = ".unit:(sec/op OR B/s OR B/op OR allocs/op)"
 const regressUsage = `-old FILE -new FILE [flags]
        mmapbench regress -base REF [-head REF] [-out DIR] [flags]
 
-Compares two sets of benchmark results and fails on a regression: a row
-(benchmark and unit) whose median moved the wrong way by more than
--threshold with a Mann-Whitney U p-value below -alpha, as benchstat
-computes them. Units take their direction from "Unit ... better=" lines
-and the standard units (sec/op, B/op, allocs/op lower, B/s higher); a unit
-with no known direction is shown and never gated.
+Compares two sets of benchmark results and fails on a regression.
+
+Paired (the files of one -base run, whose "pair:" lines say which base and
+head invocations ran next to each other): a row (benchmark and unit)
+regresses when the whole 1-alpha confidence interval of the median ratio
+new/old of its pairs lies beyond -threshold the wrong way (the sign-test
+interval, from the ratios' order statistics).
+
+Unpaired (any other two files, or -unpaired): a row regresses when its
+median moved the wrong way by more than -threshold with a Mann-Whitney U
+p-value below -alpha, as benchstat computes them.
+
+Units take their direction from "Unit ... better=" lines and the standard
+units (sec/op, B/op, allocs/op lower, B/s higher); a unit with no known
+direction is shown and never gated.
 
 With -old and -new it compares two results files. With -base it builds
 "go test -c ./bench" of REF and of -head (default: the working tree, with
 uncommitted changes) in temporary git worktrees, runs the two binaries
-interleaved on this machine in ABBA order, -count samples each, and
-compares those.
+interleaved on this machine in ABBA order, -count pairs, and compares
+those, paired.
 
 Exit status: 0 no regression, 1 regression, 2 bad input or no verdict
 (missing or unparsable file, too few samples, no benchmark in common,
@@ -65,11 +76,12 @@ func runRegress(args []string, stdout, stderr io.Writer) int {
 	newFile := fs.String("new", "", "results `file` to check")
 	base := fs.String("base", "", "build and run the benchmarks of this git `ref` as the old side")
 	head := fs.String("head", "", "with -base, the git `ref` of the new side (default: the working tree)")
-	thresholdFlag := fs.String("threshold", "5%", "smallest change of a median, in the worse direction, that counts (`percentage`)")
-	alpha := fs.Float64("alpha", 0, "significance level: a change counts only when the U test's p-value is below it (default 0.05; with -base 0.01)")
+	thresholdFlag := fs.String("threshold", "", "smallest change, in the worse direction, that counts (`percentage`; default 5%; with -base "+defaultGateThreshold+")")
+	alpha := fs.Float64("alpha", 0, "paired, the intervals are at 1-alpha; unpaired, a change counts only when the U test's p-value is below it (default 0.05; with -base 0.01)")
+	unpaired := fs.Bool("unpaired", false, "compare as independent samples with the U test even when the files are paired")
 	filter := fs.String("filter", "", "benchproc `query` selecting results and units, as benchstat's -filter (default \"*\"; with -base "+defaultGateFilter+")")
 	ignore := fs.String("ignore", "", "comma-separated configuration `keys` allowed to differ")
-	count := fs.Int("count", defaultGateCount, "with -base, samples per side (at least 10)")
+	count := fs.Int("count", defaultGateCount, "with -base, pairs: samples per side (at least 10)")
 	bench := fs.String("bench", defaultGateBench, "with -base, the benchmarks to run (`regexp`, as go test -bench)")
 	benchtime := fs.String("benchtime", defaultGateBenchtime, "with -base, go test's -benchtime per sample")
 	out := fs.String("out", "", "with -base, keep base.txt, head.txt, regress.txt and regress.meta in this `directory`")
@@ -84,12 +96,19 @@ func runRegress(args []string, stdout, stderr io.Writer) int {
 	if code := parseFlagsOnly(fs, args, stderr); code >= 0 {
 		return code
 	}
-	threshold, err := parsePercent(*thresholdFlag)
+	thr := *thresholdFlag
+	if thr == "" {
+		thr = "5%"
+		if *base != "" {
+			thr = defaultGateThreshold
+		}
+	}
+	threshold, err := parsePercent(thr)
 	if err != nil {
 		fprintf(stderr, "mmapbench regress: -threshold %q: %v\n", *thresholdFlag, err)
 		return exitUsage
 	}
-	opt := regress.Options{Threshold: threshold, Alpha: *alpha, Filter: *filter}
+	opt := regress.Options{Threshold: threshold, Alpha: *alpha, Filter: *filter, Unpaired: *unpaired}
 	if opt.Alpha == 0 {
 		opt.Alpha = regress.DefaultOptions.Alpha
 		if *base != "" {
@@ -200,10 +219,10 @@ func (g gateRun) run(ctx context.Context, stdout, stderr io.Writer) int {
 		bins[i] = b
 	}
 	plan := regress.Plan{
-		Base: bins[0], Head: bins[1], Count: g.count, HeadEnv: g.headEnv, Dir: tmp, Progress: stderr,
+		Base: bins[0], Head: bins[1], Count: g.count, HeadEnv: g.headEnv, Dir: tmp, Progress: stderr, RunID: regress.NewRunID(),
 		Args: []string{"-test.bench", g.bench, "-test.benchtime", g.benchtime},
 	}
-	fprintf(stderr, "regress: %d samples a side, ABBA, -bench %s -benchtime %s\n", g.count, g.bench, g.benchtime)
+	fprintf(stderr, "regress: %d samples a side, ABBA, run %s, -bench %s -benchtime %s\n", g.count, plan.RunID, g.bench, g.benchtime)
 	var outs [2]bytes.Buffer
 	if err := regress.Run(ctx, plan, &outs[0], &outs[1]); err != nil {
 		fprintf(stderr, "mmapbench regress: %v\n", interrupted(ctx, err))
@@ -227,9 +246,9 @@ func (g gateRun) run(ctx context.Context, stdout, stderr io.Writer) int {
 	if g.out == "" {
 		return code
 	}
-	meta := fmt.Sprintf("base: %s\nhead: %s\nhead-env: %s\ndate: %s\nhost: %s\ncount: %d\nbench: %s\nbenchtime: %s\nthreshold: %v\nalpha: %v\nfilter: %s\nexit: %d\n",
-		bins[0].Describe(), bins[1].Describe(), strings.Join(g.headEnv, " "), start.UTC().Format(time.RFC3339), hostname(),
-		g.count, g.bench, g.benchtime, g.opt.Threshold, g.opt.Alpha, g.opt.Filter, code)
+	meta := fmt.Sprintf("base: %s\nhead: %s\nhead-env: %s\ndate: %s\nhost: %s\nrun: %s\ncount: %d\nbench: %s\nbenchtime: %s\nthreshold: %v\nalpha: %v\nunpaired: %v\nfilter: %s\nexit: %d\n",
+		bins[0].Describe(), bins[1].Describe(), strings.Join(g.headEnv, " "), start.UTC().Format(time.RFC3339), hostname(), plan.RunID,
+		g.count, g.bench, g.benchtime, g.opt.Threshold, g.opt.Alpha, g.opt.Unpaired, g.opt.Filter, code)
 	for name, data := range map[string][]byte{"regress.txt": text.Bytes(), "regress.meta": []byte(meta)} {
 		if err := os.WriteFile(filepath.Join(g.out, name), data, 0o644); err != nil {
 			fprintf(stderr, "mmapbench regress: %v\n", err)

@@ -20,8 +20,8 @@ func TestRegressFiles(t *testing.T) {
 		stdout string // in stdout
 		stderr string // in stderr
 	}{
-		{[]string{"-old", crafted("base.txt"), "-new", crafted("base-again.txt")}, exitOK, "regress: ok: no row regressed by more than 5% at p < 0.05", ""},
-		{[]string{"-old", crafted("base.txt"), "-new", crafted("drop20.txt")}, exitFail, "regress: FAIL: 2 of", ""},
+		{[]string{"-old", crafted("base.txt"), "-new", crafted("base-again.txt")}, exitOK, "regress: ok: unpaired: no row regressed by more than 5% at p < 0.05", ""},
+		{[]string{"-old", crafted("base.txt"), "-new", crafted("drop20.txt")}, exitFail, "regress: FAIL: unpaired: 2 of", ""},
 		{[]string{"-old", crafted("base.txt"), "-new", crafted("drop20.txt"), "-threshold", "30%"}, exitOK, "regress: ok", ""},
 		{[]string{"-old", crafted("base.txt"), "-new", crafted("drop20.txt"), "-filter", "/backend:pread"}, exitOK, "regress: ok", ""},
 		{[]string{"-old", crafted("base.txt"), "-new", crafted("direction.txt")}, exitFail, "lat-nsec/op +20.0%; 2 improved", ""},
@@ -128,6 +128,29 @@ func BenchmarkWork(b *testing.B) {
 	}
 	if !strings.Contains(stderr, "working tree (") {
 		t.Errorf("head is not described as the working tree:\n%s", stderr)
+	}
+
+	// The files of a -base run pair, and -old/-new on them reproduce
+	// its verdict; -unpaired uses the U test on the same samples.
+	base, err := os.ReadFile(filepath.Join(out, "base.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(base), "\npair: "); n != 9 || !strings.HasPrefix(string(base), "pair: ") {
+		t.Errorf("base.txt has %d pair lines after the first, want 9:\n%s", n, base)
+	}
+	outDoubled := filepath.Join(t.TempDir(), "doubled")
+	code, stdout, stderr = runCapture(append(common, "-head-env", "TINY_WORK=2", "-out", outDoubled)...)
+	wantVerdict := "regress: FAIL: paired: 1 of 1 rows regressed by more than 5%: the whole 99% interval of the median new/old of 10 pairs; worst Work-2 work/op +100.0% [+100.0%, +100.0%]"
+	if code != exitFail || !strings.Contains(stdout, wantVerdict) {
+		t.Errorf("-out doubled: exit %d\nstdout:\n%s\nstderr:\n%s\nwant %q", code, stdout, stderr, wantVerdict)
+	}
+	pairedFiles := []string{"-old", filepath.Join(outDoubled, "base.txt"), "-new", filepath.Join(outDoubled, "head.txt"), "-alpha", "0.01", "-filter", ".unit:work/op"}
+	if code, stdout, stderr := runCapture(append([]string{"regress"}, pairedFiles...)...); code != exitFail || !strings.Contains(stdout, wantVerdict) {
+		t.Errorf("-old/-new on the -base files: exit %d\nstdout:\n%s\nstderr:\n%s\nwant %q", code, stdout, stderr, wantVerdict)
+	}
+	if code, stdout, _ := runCapture(append([]string{"regress", "-unpaired"}, pairedFiles...)...); code != exitFail || !strings.Contains(stdout, "regress: FAIL: unpaired: 1 of 1 rows regressed by more than 5% at p < 0.01") || !strings.Contains(stdout, "unpaired: unpaired as asked") {
+		t.Errorf("-unpaired on the -base files: exit %d\nstdout:\n%s", code, stdout)
 	}
 
 	code, _, stderr = runCapture("regress", "-base", "no-such-ref")
