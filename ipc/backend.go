@@ -79,6 +79,12 @@ var backends = []Backend{
 	{Name: "osfile", Doc: "the file read and written with *os.File ReadAt/WriteAt, no mapping (package impl)", File: true, create: createFile, open: openFileAttach("osfile")},
 }
 
+// Writable reports whether the backend has a descriptor that a writeback
+// third party can fdatasync: not the floor rows (Go memory) nor sysv.
+func (b Backend) Writable() bool {
+	return b.Name != FloorName && b.Name != BareName && b.Name != "sysv"
+}
+
 // Backends returns every backend, in a fixed order, the floor rows first.
 func Backends() []Backend { return append([]Backend(nil), backends...) }
 

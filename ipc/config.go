@@ -93,7 +93,7 @@ func (c Config) Validate() error {
 		return usageError("backend %s with wait %s: a futex needs the word in shared memory, and %s reads and writes it with system calls; use spin or poll", b.Name, c.Wait, b.Name)
 	case b.SpinOnly && c.Wait != WaitSpin:
 		return usageError("backend %s with wait %s: %s is a bare spin loop and has no wait strategy; use spin", b.Name, c.Wait, b.Name)
-	case c.Writeback > 0 && (b.Name == FloorName || b.Name == BareName || b.Name == "sysv"):
+	case c.Writeback > 0 && !b.Writable():
 		return usageError("writeback with backend %s: it has no file descriptor to fdatasync", b.Name)
 	}
 	cpus, err := CPUs()

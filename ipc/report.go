@@ -104,29 +104,37 @@ func (r Result) Benchfmt(config []benchfmt.Config) *benchfmt.Result {
 // TableCaption says what WriteTable's columns are.
 const TableCaption = "batch: the one-way latency of the row, K round trips timed with two clock reads in all, / 2K, median over batches (K keeps the clock under 1% of a batch). " +
 	"p50 … max: every round trip timed alone and halved, raw, nothing subtracted: each carries one clock read (clock column), so half of it one way. " +
-	"x floor: batch ÷ the floor row's batch with the same wait."
+	"x floor: batch ÷ the batch of the floor row with the same wait in the same round."
 
 // WriteTable writes results as a table for people: the batch one-way
 // latency, the per-round-trip percentiles, the costs, and the batch
-// figure as a multiple of the floor row with the same wait strategy, when
-// there is one; then the caption and floor ÷ floor-bare, the harness's own
-// cost.
+// figure as a multiple of the floor row with the same wait strategy in the
+// same round of -count, when there is one; then the caption and floor ÷
+// floor-bare, the harness's own cost, as the ratio of their medians over
+// the rounds (a whole row can move by 15% from one round to the next here:
+// the host places the vCPUs anew).
 func WriteTable(w io.Writer, results []Result) error {
-	floor, bare := map[Wait]float64{}, map[Wait]float64{}
-	for _, r := range results {
-		switch r.Config.Backend {
-		case FloorName:
-			floor[r.Config.Wait] = r.Batch.OneWay
-		case BareName:
-			bare[r.Config.Wait] = r.Batch.OneWay
-		}
-	}
+	floors, bares := map[Wait][]float64{}, map[Wait][]float64{}
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "backend\twait\tbatch ns\tK\tp50 ns\tp90 ns\tp99 ns\tp99.9 ns\tmax ns\tclock ns\tcpu ns/msg\tminflt\tctxsw\tsyncs\tx floor\t")
 	for _, r := range results {
+		switch r.Config.Backend {
+		case FloorName:
+			floors[r.Config.Wait] = append(floors[r.Config.Wait], r.Batch.OneWay)
+		case BareName:
+			bares[r.Config.Wait] = append(bares[r.Config.Wait], r.Batch.OneWay)
+		}
+	}
+	// The floor of the same round: rows run in a fixed order, floor-bare
+	// and floor first, so the floor a row follows is its round's.
+	floor := map[Wait]float64{}
+	for _, r := range results {
+		if r.Config.Backend == FloorName {
+			floor[r.Config.Wait] = r.Batch.OneWay
+		}
 		s := r.Summary
 		x := "-"
-		if f := floor[r.Config.Wait]; f > 0 {
+		if f := floor[r.Config.Wait]; f > 0 && r.Config.Backend != BareName {
 			x = strconv.FormatFloat(r.Batch.OneWay/f, 'f', 2, 64)
 		}
 		pc := func(v float64) string {
@@ -143,12 +151,26 @@ func WriteTable(w io.Writer, results []Result) error {
 		return err
 	}
 	fmt.Fprintf(w, "\n%s\n", TableCaption)
-	for _, wt := range slices.Sorted(maps.Keys(bare)) {
-		if f := floor[wt]; f > 0 && bare[wt] > 0 {
-			fmt.Fprintf(w, "floor ÷ floor-bare (wait=%s): %.1f ÷ %.1f ns = %.2f: the harness's own cost in the floor row\n", wt, f, bare[wt], f/bare[wt])
+	for _, wt := range slices.Sorted(maps.Keys(bares)) {
+		f, b := medianOf(floors[wt]), medianOf(bares[wt])
+		if f > 0 && b > 0 {
+			fmt.Fprintf(w, "floor ÷ floor-bare (wait=%s, medians of %d and %d rounds): %.1f ÷ %.1f ns = %.2f: the harness's own cost in the floor row\n",
+				wt, len(floors[wt]), len(bares[wt]), f, b, f/b)
 		}
 	}
 	return nil
+}
+
+// medianOf returns the median of xs, 0 for none.
+func medianOf(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(xs))
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
 }
 
 // ns formats nanoseconds with one decimal below 100 and none above.

@@ -52,9 +52,9 @@ func runIPC(args []string, stdout, stderr io.Writer) int {
 	mode := fs.String("mode", "latency", "what to measure: `latency` (ping-pong), count (counter integrity), durable (store, SIGKILL, check)")
 	backends := fs.String("backend", "all", "comma-separated `backends`: all, or some of "+strings.Join(ipc.BackendNames(), ", "))
 	waits := fs.String("wait", "spin,futex,spinfutex,poll", "comma-separated wait `strategies`: "+strings.Join(ipc.WaitNames(), ", "))
-	quick := fs.Bool("quick", false, "the quick run for make bench: every backend with spin and futex, fewer samples (overrides -backend and -wait)")
+	quick := fs.Bool("quick", false, "the quick run for make bench: every backend with spin and futex (floor-bare: spin only), fewer samples (overrides -backend and -wait)")
 	var samples, warmup autoInt
-	fs.Var(&samples, "samples", "round trips recorded per row (`n`); auto: 200000 spin, 20000 spinfutex, 5000 futex, 2000 poll (quarter to half with -quick)")
+	fs.Var(&samples, "samples", "round trips per row (`n`), timed twice: n in batches (ns/op, the batch one-way latency) and n one by one (the percentiles); auto: 200000 spin, 20000 spinfutex, 5000 futex, 2000 poll (quarter to half with -quick)")
 	fs.Var(&warmup, "warmup", "round trips before the recorded ones, discarded (`n`); auto: a tenth of -samples")
 	poll := fs.Duration("poll", 100*time.Microsecond, "sleep between loads for wait=poll (`interval`); 0 means sched_yield; the article's monitor uses 1s")
 	spins := fs.Int("spins", ipc.DefaultSpins, "loads before the futex for wait=spinfutex (`n`)")
@@ -152,9 +152,9 @@ func runIPC(args []string, stdout, stderr io.Writer) int {
 			return exitFail
 		}
 		results = append(results, res)
-		fprintf(stderr, "ipc: %s %*d/%d %-42s p50 %.1f ns\n", progressBar(i+1, total, 20), len(strconv.Itoa(total)), i+1, total, c.Name(), res.Summary.P50)
+		fprintf(stderr, "ipc: %s %*d/%d %-42s batch %.1f ns (K %d), p50 %.1f ns\n", progressBar(i+1, total, 20), len(strconv.Itoa(total)), i+1, total, c.Name(), res.Batch.OneWay, res.Batch.RoundTrips, res.Summary.P50)
 	}
-	fprintf(stderr, "ipc: %d rows in %.1fs; one-way latencies (round trip / 2):\n\n", total, time.Since(start).Seconds())
+	fprintf(stderr, "ipc: %d rows in %.1fs; one-way latencies (round trip / 2), clocksource %s:\n\n", total, time.Since(start).Seconds(), ipc.Clocksource())
 	if err := ipc.WriteTable(stderr, results); err != nil {
 		return exitFail
 	}
@@ -162,9 +162,9 @@ func runIPC(args []string, stdout, stderr io.Writer) int {
 }
 
 // ipcConfigs expands the backend and wait lists into one configuration per
-// pair. A pair that cannot work (futex on a system-call backend) is skipped
-// when the lists name more than one pair, and an error otherwise; any other
-// invalid configuration is an error, before anything runs.
+// pair. A pair that cannot work (futex on a system-call backend, any wait
+// but spin for floor-bare) is skipped when the lists name more than one pair, and an error otherwise;
+// any other invalid configuration is an error, before anything runs.
 func ipcConfigs(backends, waits string, base func(ipc.Wait) ipc.Config) ([]ipc.Config, error) {
 	var bnames []string
 	if backends == "all" {
@@ -189,7 +189,7 @@ func ipcConfigs(backends, waits string, base func(ipc.Wait) ipc.Config) ([]ipc.C
 		for _, w := range ws {
 			c := base(w)
 			c.Backend = b.Name
-			if w.Futex() && !b.Mapped && len(bnames)*len(ws) > 1 {
+			if !b.Supports(w) && len(bnames)*len(ws) > 1 {
 				continue
 			}
 			if err := c.Validate(); err != nil {
@@ -205,7 +205,7 @@ func ipcConfigs(backends, waits string, base func(ipc.Wait) ipc.Config) ([]ipc.C
 }
 
 // ipcFileConfig is the machine description of package bench, plus the
-// CPUs the sides are pinned to.
+// CPUs the sides are pinned to and the clock source every timing reads.
 func ipcFileConfig(dir string) []benchfmt.Config {
 	var cfg []benchfmt.Config
 	for _, l := range bench.Config(dir) {
@@ -216,7 +216,8 @@ func ipcFileConfig(dir string) []benchfmt.Config {
 	if err == nil {
 		v = strings.Trim(strings.Join(strings.Fields(fmt.Sprint(cpus)), ","), "[]")
 	}
-	return append(cfg, benchfmt.Config{Key: "ipc-cpus", Value: []byte(v), File: true})
+	return append(cfg, benchfmt.Config{Key: "ipc-cpus", Value: []byte(v), File: true},
+		benchfmt.Config{Key: "clocksource", Value: []byte(ipc.Clocksource()), File: true})
 }
 
 func progressBar(done, total, width int) string {

@@ -16,7 +16,7 @@ import (
 )
 
 func TestIPCOutput(t *testing.T) {
-	code, stdout, stderr := runCapture("ipc", "-backend", "floor,mmap,memfd,pread", "-wait", "futex,poll", "-poll", "0", "-samples", "200", "-dir", t.TempDir())
+	code, stdout, stderr := runCapture("ipc", "-backend", "floor-bare,floor,mmap,memfd,pread", "-wait", "futex,poll", "-poll", "0", "-samples", "200", "-dir", t.TempDir())
 	if code != exitOK {
 		t.Fatalf("ipc: exit %d\n%s", code, stderr)
 	}
@@ -28,18 +28,24 @@ func TestIPCOutput(t *testing.T) {
 			t.Fatalf("stdout is not benchmark format: %v\n%s", rec, stdout)
 		case *benchfmt.Result:
 			names = append(names, string(rec.Name))
-			if rec.Iters != 200 {
-				t.Errorf("%s: %d iterations, want the 200 samples", rec.Name, rec.Iters)
+			// The batch-timed round trips: the 200 samples, rounded up
+			// to whole batches of K.
+			k, _ := rec.Value(ipc.UnitBatchRT)
+			if rec.Iters < 200 || float64(rec.Iters) >= 200+k {
+				t.Errorf("%s: %d iterations in batches of %v, want the 200 samples rounded up to a whole batch", rec.Name, rec.Iters, k)
 			}
-			if _, ok := rec.Value(ipc.UnitP999); !ok {
-				t.Errorf("%s: no %s", rec.Name, ipc.UnitP999)
+			for _, u := range []string{ipc.UnitP999, ipc.UnitClock} {
+				if v, ok := rec.Value(u); !ok || v <= 0 {
+					t.Errorf("%s: %s = %v, %v; want a positive value", rec.Name, u, v, ok)
+				}
 			}
-			if rec.GetConfig("fs-type") == "" {
-				t.Errorf("%s: no fs-type configuration", rec.Name)
+			if rec.GetConfig("fs-type") == "" || rec.GetConfig("clocksource") == "" {
+				t.Errorf("%s: no fs-type or clocksource configuration", rec.Name)
 			}
 		}
 	}
 	want := []string{
+		// floor-bare spins or nothing: skipped.
 		"IPC/backend=floor/wait=futex", "IPC/backend=floor/wait=poll/interval=0",
 		"IPC/backend=mmap/wait=futex", "IPC/backend=mmap/wait=poll/interval=0",
 		"IPC/backend=memfd/wait=futex", "IPC/backend=memfd/wait=poll/interval=0",
@@ -51,7 +57,7 @@ func TestIPCOutput(t *testing.T) {
 	if r.Units().GetBetter(ipc.UnitP99) != -1 {
 		t.Errorf("no Unit %s better=lower line", ipc.UnitP99)
 	}
-	for _, s := range []string{"x floor", "clock read", "7/7"} {
+	for _, s := range []string{"x floor", "batch ns", "clock ns", "raw, nothing subtracted", "clocksource", "7/7"} {
 		if !strings.Contains(stderr, s) {
 			t.Errorf("stderr lacks %q:\n%s", s, stderr)
 		}
@@ -70,6 +76,7 @@ func TestIPCUsage(t *testing.T) {
 		{[]string{"-poll", "-1ms", "-wait", "poll"}, "poll interval -1ms"},
 		{[]string{"-backend", "pread", "-wait", "futex"}, "a futex needs the word in shared memory"},
 		{[]string{"-backend", "sysv", "-writeback", "10ms"}, "no file descriptor"},
+		{[]string{"-backend", "floor-bare", "-wait", "futex"}, "bare spin loop"},
 		{[]string{"-mode", "nosuch"}, `unknown -mode "nosuch"`},
 		{[]string{"-mode", "count", "-counter", "atomic", "-backend", "osfile"}, "needs a mapping"},
 		{[]string{"-mode", "durable", "-backend", "memfd"}, "no file on disk"},
