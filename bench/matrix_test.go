@@ -85,10 +85,11 @@ type profile struct {
 	writeCaches      []string
 	writePatterns    []string
 	writeSizes       []int64 // sizes of the write cases; all sizes when nil
-	// coldRandOnly lists sizes read cold only with pattern=rand: the quick
-	// profile's large file is there for the regimes the small one cannot
-	// show (warm beyond the LLC, cold random beyond read-around).
-	coldRandOnly []int64
+	// largeColdSeq, when set, restricts cold sequential reads of the sizes
+	// in it to these block sizes: the quick profile's large file is there
+	// for the regimes the small one cannot show (warm beyond the LLC, cold
+	// beyond read-around), at the least cost.
+	largeColdSeq map[int64][]int64
 	// why says, for stderr, where each default size came from.
 	why []string
 }
@@ -136,7 +137,7 @@ func loadProfile(name, sizes, dir string) (profile, error) {
 			threads:   []int{1},
 			syncEvery: []int{64}, writeBlocks: []int64{4 << 10},
 			writeCaches: []string{"warm"}, writePatterns: []string{"seq"},
-			writeSizes: []int64{small}, coldRandOnly: []int64{large}, why: why,
+			writeSizes: []int64{small}, largeColdSeq: map[int64][]int64{large: {1 << 20}}, why: why,
 		}
 	case "full":
 		p = profile{
@@ -153,7 +154,7 @@ func loadProfile(name, sizes, dir string) (profile, error) {
 		return p, fmt.Errorf("bench: -profile %q: want quick or full", name)
 	}
 	if sizes != "" {
-		p.sizes, p.writeSizes, p.coldRandOnly, p.why = nil, nil, nil, nil
+		p.sizes, p.writeSizes, p.largeColdSeq, p.why = nil, nil, nil, nil
 		largest := slices.Max(append(slices.Clone(p.blocks), p.writeBlocks...))
 		for _, s := range strings.Split(sizes, ",") {
 			n, err := ParseSize(s)
@@ -229,7 +230,7 @@ func (p profile) readCases() []rwCase {
 					for _, cache := range p.caches {
 						for _, size := range p.sizes {
 							if bs > size || !caseApplies(be, access, cache) ||
-								(cache == "cold" && pattern != "rand" && slices.Contains(p.coldRandOnly, size)) {
+								(cache == "cold" && pattern == "seq" && p.largeColdSeq[size] != nil && !slices.Contains(p.largeColdSeq[size], bs)) {
 								continue
 							}
 							base := rwCase{backend: be, access: access, pattern: pattern, bs: bs, cache: cache, size: size, advice: "none", threads: 1}

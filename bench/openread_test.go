@@ -32,8 +32,15 @@ var oneShotSink uint64
 // Every store is opened read-only (O_RDONLY; PROT_READ for the mappings).
 // The allocations reported are impl.Open's (its Store value and label, and
 // os.File for mmapgo and osfile); the loop itself allocates nothing.
+//
+// The quick profile runs mmap and pread, the pair the crossover is about;
+// the full profile adds mmapgo and osfile.
 func BenchmarkOpenRead(b *testing.B) {
-	for _, backend := range []string{"mmap", "mmapgo", "pread", "osfile"} {
+	backends := []string{"mmap", "pread"}
+	if *profileFlag == "full" {
+		backends = []string{"mmap", "mmapgo", "pread", "osfile"}
+	}
+	for _, backend := range backends {
 		for _, size := range openReadSizes {
 			b.Run(fmt.Sprintf("backend=%s/size=%s", backend, FormatSize(size)), func(sub *testing.B) {
 				openReadLoop(sub, backend, sharedFile(sub, size), size)

@@ -165,16 +165,13 @@ func writeReads(p printer, rs *plot.Results) {
 		n, _ := plot.ParseSize(size)
 		rows := rs.Rows("Read", map[string]string{"size": size, "threads": "1", "advice": "none"})
 		bss, caches := plot.Values(rows, "bs"), plot.Values(rows, "cache")
-		var regimes []string
-		for _, c := range caches {
-			regimes = append(regimes, m.words(c, n))
-		}
 		covered := false
 		for _, pattern := range plot.Values(rows, "pattern") {
-			pc := caches[:0:0]
+			var pc, regimes []string // the caches this pattern was read with, and their regimes
 			for _, c := range caches {
 				if len(rs.Rows("Read", map[string]string{"size": size, "pattern": pattern, "cache": c})) > 0 {
 					pc = append(pc, c)
+					regimes = append(regimes, m.words(c, n))
 				}
 			}
 			p("## Reads: %s, %s file, 1 thread\n\n%s. Median time per read and throughput (BenchmarkRead, pattern=%s); cold cells add the bytes read from the device per read (`dev-B/op`).\n\n| backend | access |",
@@ -195,6 +192,9 @@ func writeReads(p printer, rs *plot.Results) {
 						for _, bs := range bss {
 							r := rs.Row("Read", readKeysAt(size, be, access, pattern, c, bs))
 							s := cell(r)
+							if r == nil && c == "cold" {
+								s = "not run"
+							}
 							if c == "cold" && r != nil {
 								if dev, ok := r.Median("dev-B/op"); ok {
 									s += ", dev " + plot.FormatSize(dev)
@@ -217,7 +217,30 @@ func writeReads(p printer, rs *plot.Results) {
 				coveredNote, size, minReadAheadWindows, plot.FormatSize(float64(m.readAhead)))
 		}
 	}
+	writeAdvisedReads(p, rs, m)
 	writeMemmoveStep(p, rs)
+}
+
+// writeAdvisedReads is the table of the reads made with random advice
+// (MADV_RANDOM for mappings, POSIX_FADV_RANDOM for descriptors), which
+// turns off read-around and read-ahead.
+func writeAdvisedReads(p printer, rs *plot.Results, m machine) {
+	rows := rs.Rows("Read", map[string]string{"advice": "rand", "threads": "1"})
+	if len(rows) == 0 {
+		return
+	}
+	p("## Reads with random advice (MADV_RANDOM, POSIX_FADV_RANDOM)\n\nMedian time per read, throughput and device bytes per read (BenchmarkRead, advice=rand): the hint turns read-around and read-ahead off.\n\n| backend | access | regime | read | median | dev per read |\n|---|---|---|---|---:|---:|\n")
+	for _, be := range plot.ReadBackends {
+		for _, r := range rs.Rows("Read", map[string]string{"backend": be, "advice": "rand", "threads": "1"}) {
+			n, _ := plot.ParseSize(r.Key("size"))
+			dev := "–"
+			if d, ok := r.Median("dev-B/op"); ok {
+				dev = plot.FormatSize(d)
+			}
+			p("| %s | %s | %s | %s %s | %s | %s |\n", be, r.Key("access"), m.words(r.Key("cache"), n), r.Key("pattern"), r.Key("bs"), cell(r), dev)
+		}
+	}
+	p("\n")
 }
 
 // memmoveThreshold is where Go's memmove on amd64 switches to non-temporal
