@@ -5,12 +5,14 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aclements/go-moremath/stats"
 	"github.com/mmapbench/mmapbench/impl"
 )
 
@@ -74,6 +76,13 @@ func injectSlowdown(b *testing.B, backend string, s impl.Store) impl.Store {
 // its Viewer, Advisor or Evicter must find them on the wrapper too.
 func wrapSlow(s impl.Store, frac float64) impl.Store {
 	w := &slowStore{Store: s, d: newDelayer(frac, monotonic, spin, spinRate())}
+	ws := wrapSlowStore(s, w)
+	w.d.cost = wrapperCost(s, ws)
+	return ws
+}
+
+// wrapSlowStore puts the optional interfaces of s on w.
+func wrapSlowStore(s impl.Store, w *slowStore) impl.Store {
 	v, isV := s.(impl.Viewer)
 	sv := slowView{v, w.d}
 	a, isA := s.(impl.Advisor)
@@ -140,6 +149,8 @@ func (s *slowStore) WriteAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
+func (s *slowStore) delayerOf() *delayer { return s.d }
+
 func (s *slowStore) String() string {
 	return fmt.Sprintf("%v (%s +%g%%)", s.Store, slowdownEnv, 100*s.d.frac)
 }
@@ -186,6 +197,8 @@ type delayer struct {
 	calls int     // calls in this window
 	first bool    // this window began with the first call of its length: it includes what came before
 
+	cost float64 // ns the wrapper adds to a call, measured by wrapperCost
+
 	start   int64   // this window's start: the end of the last wait
 	typical float64 // a window's usual duration, a moving average
 	owed    float64 // ns of wait still to do: a late wait makes it negative
@@ -200,8 +213,18 @@ func newDelayer(frac float64, now func() int64, spin func(int) uint64, rate floa
 	return &delayer{frac: frac, now: now, spin: spin, rate: rate, n: -1}
 }
 
-// call is run after each call of length n.
+// call is run after each call of length n. The usual case is small enough
+// to be inlined: the wrapper's cost is part of what the knob adds.
 func (d *delayer) call(n int) {
+	if n == d.n && d.calls < window-1 {
+		d.calls++
+		return
+	}
+	d.other(n)
+}
+
+// other is call's unusual case: a new length, or a window's last call.
+func (d *delayer) other(n int) {
 	if n != d.n {
 		// Calls of another length start over: the warm-up read of
 		// the whole file and the timed loop use different lengths.
@@ -228,7 +251,10 @@ func (d *delayer) endWindow() {
 	}
 	own = math.Min(own, outlier*d.typical)
 	d.typical += (own - d.typical) / 16
-	d.owed += d.frac * own
+	// own is window·(op + cost); the loop without the wrapper would
+	// take own - window·cost, and should take (1+frac) times that.
+	d.owed += d.frac*own - (1+d.frac)*window*d.cost
+	d.owed = math.Max(d.owed, -own) // frac too small to pay for the wrapper: do not bank it
 	end := t
 	for d.owed > float64(end-t) {
 		// Spin most of what is left, then look at the clock again:
@@ -239,6 +265,33 @@ func (d *delayer) endWindow() {
 	}
 	d.owed -= float64(end - t)
 	d.start = end
+}
+
+// wrapperCost measures the ns the wrapper ws of s adds to a 4KiB ReadAt,
+// the gated rows' op: the fastest of a few rounds of calls through each,
+// alternating. The delayer takes it off what it waits, so that the knob's
+// slowdown includes its own cost. A store shorter than 4KiB costs 0.
+func wrapperCost(s, ws impl.Store) float64 {
+	const n, rounds, calls = 4096, 7, 2048
+	if s.Size() < n {
+		return 0
+	}
+	buf := impl.AlignedBuffer(n)
+	d := ws.(interface{ delayerOf() *delayer }).delayerOf()
+	frac := d.frac
+	d.frac = 0 // no waits while measuring
+	defer func() { d.frac, d.n = frac, -1 }()
+	best := [2]time.Duration{math.MaxInt64, math.MaxInt64}
+	for range rounds {
+		for i, st := range []impl.Store{s, ws} {
+			t := time.Now()
+			for k := range calls {
+				st.ReadAt(buf, int64(k%int(s.Size()/n))*n)
+			}
+			best[i] = min(best[i], time.Since(t))
+		}
+	}
+	return max(0, float64(best[1]-best[0])/calls)
 }
 
 var clockStart = time.Now()
@@ -287,6 +340,93 @@ func TestParseSlowdowns(t *testing.T) {
 			t.Errorf("parseSlowdowns(%q) = nil error, want an error", bad)
 		}
 	}
+}
+
+// calibrateEnv lists the slowdowns BenchmarkInjectedSlowdown measures, as
+// backend:percent separated by commas; unset, mmap at 3%, 5% and 10%.
+const calibrateEnv = "MMAPBENCH_CALIBRATE_SLOWDOWNS"
+
+// BenchmarkInjectedSlowdown measures the shift the knob really makes on
+// the regression gate's row of a backend (warm sequential 4KiB copy reads,
+// the smallest size): it runs the row's own loop body (worker.step) on the
+// store as it is and on the same store wrapped by the knob, in
+// alternating stretches of a gated sample's length (1024 windows, about
+// 14ms here), one pair of stretches an iteration, the first of a pair
+// alternating. Neighbouring stretches share the machine's drift, which
+// between two invocations is 10% and more here, so their ratio isolates
+// the knob. It reports the median ratio of the pairs minus one as
+// realised-%, with its 95% interval (order statistics) as lo-% and hi-%.
+// scripts/calibrate-gate.sh runs it with -benchtime 400x.
+func BenchmarkInjectedSlowdown(b *testing.B) {
+	if os.Getenv(slowdownEnv) != "" {
+		b.Skipf("%s is set: the stores are wrapped already", slowdownEnv)
+	}
+	spec := os.Getenv(calibrateEnv)
+	if spec == "" {
+		spec = "mmap:3%,mmap:5%,mmap:10%"
+	}
+	for _, part := range strings.Split(spec, ",") {
+		m, err := parseSlowdowns(part)
+		if err != nil {
+			b.Fatalf("%s: %v", calibrateEnv, err)
+		}
+		for name, frac := range m {
+			c, ok := gatedCase(b, name)
+			if !ok {
+				b.Fatalf("%s: %s: the profile has no warm sequential 4KiB copy read of %s", calibrateEnv, part, name)
+			}
+			b.Run(fmt.Sprintf("backend=%s/frac=%g%%", name, 100*frac), func(b *testing.B) { realise(b, c, frac) })
+		}
+	}
+}
+
+// gatedCase is the gate's row of a backend in the current profile.
+func gatedCase(b *testing.B, backend string) (rwCase, bool) {
+	for _, c := range currentProfile(b).readCases() {
+		if c.backend.Name == backend && c.access == "copy" && c.pattern == "seq" && c.bs == 4096 &&
+			c.cache == "warm" && c.advice == "none" && c.threads == 1 {
+			return c, true
+		}
+	}
+	return rwCase{}, false
+}
+
+func realise(b *testing.B, c rwCase, frac float64) {
+	s, _ := openCase(b, c)
+	slow := wrapSlow(s, frac)
+	d := slow.(interface{ delayerOf() *delayer }).delayerOf()
+	plain, slowed := newWorker(s, nil, c, opRead, 0), newWorker(slow, nil, c, opRead, 0)
+	const ops = 1024 * window
+	stretch := func(w *worker) time.Duration {
+		t := time.Now()
+		for range ops {
+			if w.i == w.blocks { // a pass is over, as in runCase
+				w.i = 0
+			}
+			if err := w.step(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return time.Since(t)
+	}
+	var logs []float64
+	for i := 0; b.Loop(); i++ {
+		d.n = -1 // a new stretch: the delayer starts over, as in a new sample
+		var tp, ts time.Duration
+		if i%2 == 0 {
+			tp, ts = stretch(plain), stretch(slowed)
+		} else {
+			ts, tp = stretch(slowed), stretch(plain)
+		}
+		logs = append(logs, math.Log(float64(ts)/float64(tp)))
+	}
+	slices.Sort(logs)
+	ci := stats.QuantileCI(len(logs), 0.5, 0.95)
+	med, lo, hi := ci.SampleCI(stats.Sample{Xs: logs, Sorted: true})
+	b.ReportMetric(100*(math.Exp(med)-1), "realised-%")
+	b.ReportMetric(100*(math.Exp(lo)-1), "lo-%")
+	b.ReportMetric(100*(math.Exp(hi)-1), "hi-%")
+	b.ReportMetric(0, "ns/op") // a pair of stretches: not a figure
 }
 
 // TestDelayerRealisesFrac runs the delayer on a simulated loop and clock:
