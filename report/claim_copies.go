@@ -28,7 +28,7 @@ const (
 	notHereMsg = "not measurable here"
 )
 
-const rule1 = "CPU copies per byte that read(2) returns = (CPU per KiB of a buffered pread of a warm file − CPU per KiB of an O_DIRECT pread of the same file into the same aligned buffer) ÷ CPU per KiB of Go's memmove of the same bytes into that buffer " +
+const rule1 = "CPU copies per byte that read(2) returns = (CPU per KiB of a buffered pread of a warm file − CPU per KiB of an O_DIRECT pread of the same file into the same aligned buffer) ÷ CPU per KiB of Go's memmove into that buffer from memory (an anonymous buffer as large as the file, on huge pages as the kernel's direct map is) " +
 	"(BenchmarkCopyCost: the reading thread's CLOCK_THREAD_CPUTIME_ID, user and system; the three interleaved op by op, so each sample's three figures share the machine's state). " +
 	"O_DIRECT's device DMAs into the buffer, so the difference is the buffered read's CPU copy, plus whatever else the two read paths do differently. " +
 	"Copies are computed per sample. **Not measurable here** when buffered is not dearer than O_DIRECT (benchmath's U test p < Alpha and the ratio of medians beyond 1+Tie), " +
@@ -62,6 +62,12 @@ func copyCostOf(m machine, row *plot.Row) (copyCost, bool) {
 	if bs := row.Key("bs"); bs != "" {
 		cc.words += ", " + bs + " blocks"
 	}
+	switch row.Key("yardstick") {
+	case "thp":
+		cc.words += ", memmove from huge pages"
+	case "4k":
+		cc.words += ", memmove from 4KiB pages"
+	}
 	cc.buffered, cc.direct, cc.memmove = center(b), center(d), center(mv)
 	cc.cmp = decide(b, d)
 	copies := make([]float64, len(b))
@@ -84,9 +90,9 @@ func copyCostOf(m machine, row *plot.Row) (copyCost, bool) {
 	case cc.cmp.Outcome != lose:
 		cc.why = fmt.Sprintf("buffered and O_DIRECT CPU per byte do not differ beyond the noise (buffered ÷ O_DIRECT %s)", cc.cmp)
 	case cc.bins < 0:
-		cc.why = fmt.Sprintf("the samples' copies (%.2f–%.2f) fall on both sides of %.1f or %.1f copies", cc.lo, cc.hi, minCopies, twoCopies)
+		cc.why = fmt.Sprintf("the samples' copies (%s) fall on both sides of %.1f or %.1f copies", span(cc.lo, cc.hi), minCopies, twoCopies)
 	case cc.bins == 0:
-		cc.why = fmt.Sprintf("the difference is under half a memmove in every sample (%.2f–%.2f copies): the read paths' other costs hide the copy", cc.lo, cc.hi)
+		cc.why = fmt.Sprintf("the difference is under half a memmove in every sample (%s copies): the read paths' other costs hide the copy", span(cc.lo, cc.hi))
 	}
 	return cc, true
 }
@@ -103,6 +109,15 @@ func copyBin(c float64) int {
 	return 2
 }
 
+// span writes a range of two figures, with "to" where a dash would read as
+// a minus sign.
+func span(lo, hi float64) string {
+	if lo < 0 || hi < 0 {
+		return fmt.Sprintf("%.2f to %.2f", lo, hi)
+	}
+	return fmt.Sprintf("%.2f–%.2f", lo, hi)
+}
+
 // center is benchstat's center of xs, as Row.Median computes it.
 func center(xs []float64) float64 {
 	s := benchmath.NewSample(slices.Clone(xs), &benchmath.DefaultThresholds)
@@ -113,10 +128,10 @@ func (cc copyCost) evidence() []string {
 	return []string{
 		fmt.Sprintf("BenchmarkCopyCost, %s: CPU per KiB (thread clock, user+system; medians of %d interleaved samples): buffered pread %.1f ns, O_DIRECT pread %.1f ns, Go memmove %.1f ns",
 			cc.words, cc.n, cc.buffered, cc.direct, cc.memmove),
-		fmt.Sprintf("CPU copies per byte = (buffered − O_DIRECT) ÷ memmove = %.2f (per sample %.2f–%.2f); buffered ÷ O_DIRECT %s", cc.copies, cc.lo, cc.hi, cc.cmp),
+		fmt.Sprintf("CPU copies per byte = (buffered − O_DIRECT) ÷ memmove = %.2f (per sample %s); buffered ÷ O_DIRECT %s", cc.copies, span(cc.lo, cc.hi), cc.cmp),
 		fmt.Sprintf("the buffered read's whole CPU per byte is %.2f–%.2f memmoves per sample: an upper bound on its copies if the kernel's copy costs what memmove does", cc.boundLo, cc.boundHi),
 		"uncertainty: the difference also holds what the two read paths do besides the copy (page-cache lookups; O_DIRECT's page pinning, bio set-up, device notification and sleep), " +
-			"and the yardstick is Go's memmove from a user mapping, not the kernel's copy_to_user from its direct map",
+			"and the yardstick is Go's memmove (an AVX loop), not the kernel's copy_to_user (rep movsb where the CPU has it)",
 	}
 }
 

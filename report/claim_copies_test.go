@@ -11,7 +11,7 @@ import (
 )
 
 // copyCostName is the row BenchmarkCopyCost writes on the reference VM.
-const copyCostName = "CopyCost/bs=512KiB/size=256MiB/cache=warm"
+const copyCostName = "CopyCost/bs=512KiB/size=256MiB/cache=warm/yardstick=thp"
 
 // copyRow is one CopyCost row's samples, ns per KiB, one line per sample.
 type copyRow struct {
@@ -130,7 +130,7 @@ func TestClaimCopiesVerdicts(t *testing.T) {
 			name: "two block sizes that disagree",
 			rows: []copyRow{
 				{copyCostName, withCopies(ccDirect, ccMemmove, 1), ccDirect, ccMemmove},
-				{"CopyCost/bs=256KiB/size=256MiB/cache=warm", withCopies(ccDirect, ccMemmove, 2), ccDirect, ccMemmove},
+				{"CopyCost/bs=256KiB/size=256MiB/cache=warm/yardstick=thp", withCopies(ccDirect, ccMemmove, 2), ccDirect, ccMemmove},
 			},
 			prefix: NotMeasured + ": " + notHereMsg, has: "block sizes disagree",
 		},
@@ -163,7 +163,7 @@ func TestClaimCopiesEvidence(t *testing.T) {
 	c := claimCopies(copyResults(t, []copyRow{{copyCostName, withCopies(ccDirect, ccMemmove, 1), ccDirect, ccMemmove}}, viewRows...))
 	all := strings.Join(c.Evidence, "\n")
 	for _, want := range []string{
-		"warm, file 8× the LLC (256MiB), 512KiB blocks",
+		"warm, file 8× the LLC (256MiB), 512KiB blocks, memmove from huge pages",
 		"buffered pread 93.0 ns, O_DIRECT pread 31.0 ns, Go memmove 62.0 ns",
 		"(buffered − O_DIRECT) ÷ memmove = 1.00 (per sample 1.00–1.00)",
 		"1.48–1.52 memmoves per sample",
@@ -195,7 +195,7 @@ func TestClaimCopiesRcharAlone(t *testing.T) {
 
 // A row that lacks one of the three units decides nothing.
 func TestClaimCopiesIncompleteRow(t *testing.T) {
-	rs := copyResults(t, nil, "BenchmarkCopyCost/bs=512KiB/size=256MiB/cache=warm-2 200 500000 ns/op 93 buffered-cpu-nsec/KiB 31 direct-cpu-nsec/KiB")
+	rs := copyResults(t, nil, "BenchmarkCopyCost/bs=512KiB/size=256MiB/cache=warm/yardstick=thp-2 200 500000 ns/op 93 buffered-cpu-nsec/KiB 31 direct-cpu-nsec/KiB")
 	if c := claimCopies(rs); c.Verdict != NotMeasured {
 		t.Errorf("verdict without memmove = %q; want %q", c.Verdict, NotMeasured)
 	}
