@@ -18,6 +18,9 @@ import (
 // returns its result.
 func benchOnce(t *testing.T, c rwCase, o op, n int) testing.BenchmarkResult {
 	t.Helper()
+	if c.cache == "cold" {
+		skipUnlessEvictable(t)
+	}
 	r := benchN(t, n, func(b *testing.B) { runCase(b, c, o) })
 	if r.N == 0 {
 		t.Fatalf("benchmark %s failed or was skipped", c.name())
@@ -77,6 +80,7 @@ func TestColdReadsFault(t *testing.T) {
 // TestMakeCold: every backend with a page cache starts a cold case with
 // (almost) nothing resident, even right after a full read.
 func TestMakeCold(t *testing.T) {
+	skipUnlessEvictable(t)
 	path := sharedFile(t, 4<<20)
 	for _, be := range impl.Backends() {
 		if !be.Has(impl.CapPersistent) {

@@ -479,6 +479,9 @@ func TestReadersPasses(t *testing.T) {
 		for _, ba := range []struct{ backend, access string }{{"mmap", "view"}, {"pread", "copy"}} {
 			c := rwCase{backend: mustBackend(t, ba.backend), access: ba.access, pattern: "rand", bs: bs, cache: cache, size: size, advice: "rand", threads: 4}
 			t.Run(readersName(c), func(t *testing.T) {
+				if cache == "cold" {
+					skipUnlessEvictable(t)
+				}
 				var diskBytes [2]int64
 				var res [2]testing.BenchmarkResult
 				for i, n := range []int{1, 3} {

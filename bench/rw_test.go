@@ -375,6 +375,7 @@ const coldSlack = 0.01
 // Read-ahead that the last pass started may still be in flight, and pages
 // under I/O cannot be dropped: such a miss is retried after a short wait.
 func makeCold(b *testing.B, s impl.Store) {
+	skipUnlessEvictable(b) // tmpfs, ramfs: every case that gets here is cold
 	ev, ok := s.(impl.Evicter)
 	if !ok {
 		b.Fatalf("cache=cold: %v cannot evict its pages", s)
