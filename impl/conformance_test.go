@@ -417,6 +417,7 @@ func confPrivate(t *testing.T, be impl.Backend) {
 // pages are resident as soon as Open returns.
 func confPopulate(t *testing.T, be impl.Backend) {
 	skipUnlessCaps(t, be, impl.CapPopulate, "CapPopulate", "Options.Populate does not apply")
+	skipUnlessEvictable(t)
 	w, path := createTestStore(t, be, evictTestSize)
 	want := storePattern(14, evictTestSize)
 	writeTestStore(t, w, want, 0)
@@ -478,6 +479,7 @@ func confDirect(t *testing.T, be impl.Backend) {
 // pages left and that the data is still there.
 func confEvict(t *testing.T, be impl.Backend) {
 	skipUnlessCaps(t, be, impl.CapPersistent, "CapPersistent", "no file, so no page cache to evict from")
+	skipUnlessEvictable(t)
 	s, _ := createTestStore(t, be, evictTestSize)
 	ev, ok := s.(impl.Evicter)
 	if !ok {
@@ -539,6 +541,7 @@ func confAdvise(t *testing.T, be impl.Backend) {
 	if !ok {
 		return
 	}
+	skipUnlessEvictable(t) // the hints are checked; what follows needs eviction
 	if err := ev.Evict(); err != nil {
 		t.Fatalf("Evict() = %v", err)
 	}
