@@ -125,6 +125,13 @@ func (c Config) check() error {
 			return fmt.Errorf("oom: %w: unknown pattern %q: want rand or seq", ErrUsage, p)
 		}
 	}
+	if err := bench.CheckDir(c.Dir); err != nil {
+		return fmt.Errorf("oom: %w: -dir %v", ErrUsage, err)
+	}
+	// Each run starts from an evicted file: in memory it cannot be.
+	if why := bench.NoEviction(c.Dir); why != "" {
+		return fmt.Errorf("oom: %w: %s", ErrUsage, why)
+	}
 	return nil
 }
 
@@ -144,11 +151,14 @@ func Measure(ctx context.Context, c Config, emit func(Run) error) error {
 	if err := probe.Remove(); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp(c.Dir, "mmapbench-oom-")
+	// Locked while this run lives; a later run removes it if this one is
+	// killed with SIGKILL.
+	pd, err := bench.MakePrivateDir(c.Dir, "mmapbench-oom-", c.Progress)
 	if err != nil {
 		return fmt.Errorf("oom: making the private directory: %w", err)
 	}
-	defer os.RemoveAll(dir)
+	defer pd.Remove()
+	dir := pd.Path
 	path := filepath.Join(dir, "data")
 	c.progress("oom: writing a %s file in %s", bench.FormatSize(c.Size), dir)
 	if err := writeFile(ctx, path, c.Size); err != nil {

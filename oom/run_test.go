@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mmapbench/mmapbench/bench"
 )
 
 // slack is how far above the limit the cgroup's charge may be seen: v1
@@ -19,11 +21,20 @@ const slack = 4 << 20
 // under it, and the cached run reaches it, so it was binding), the series
 // has one row per second, and nothing is left behind.
 func TestMeasureAppliesLimit(t *testing.T) {
-	dir := t.TempDir()
+	// Where the command's default puts it: off a tmpfs temp dir, whose
+	// pages cannot be evicted.
+	dir, err := os.MkdirTemp(bench.ResolveBenchDir("").Path, "oom-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if why := bench.NoEviction(dir); why != "" {
+		t.Skip(why)
+	}
 	c := Config{Dir: dir, Size: 96 << 20, Limit: 32 << 20, Duration: 3 * time.Second, Interval: time.Second,
 		Setups: []Setup{Setups[0], Setups[4]}, Patterns: []string{"seq"}, Readers: 1, RandBS: 4 << 10, SeqBS: 1 << 20}
 	var runs []Run
-	err := Measure(context.Background(), c, func(r Run) error { runs = append(runs, r); return nil })
+	err = Measure(context.Background(), c, func(r Run) error { runs = append(runs, r); return nil })
 	if errors.Is(err, ErrNoLimit) {
 		if os.Geteuid() == 0 {
 			t.Fatalf("running as root, yet: %v", err)
@@ -90,7 +101,11 @@ func TestChildRefusesWithoutLimit(t *testing.T) {
 
 func TestConfigCheckNamesTheValue(t *testing.T) {
 	good := Config{Size: 2 << 30, Limit: 256 << 20, Duration: 20 * time.Second, Interval: time.Second,
-		Setups: Setups, Patterns: Patterns, Readers: 1, RandBS: 4096, SeqBS: 1 << 20}
+		Setups: Setups, Patterns: Patterns, Readers: 1, RandBS: 4096, SeqBS: 1 << 20,
+		Dir: bench.ResolveBenchDir("").Path}
+	if why := bench.NoEviction(good.Dir); why != "" {
+		t.Skip(why)
+	}
 	if err := good.check(); err != nil {
 		t.Fatalf("defaults rejected: %v", err)
 	}
@@ -104,6 +119,7 @@ func TestConfigCheckNamesTheValue(t *testing.T) {
 		{func(c *Config) { c.Readers = 0 }, "readers 0"},
 		{func(c *Config) { c.RandBS = 1000 }, "block size 1000B"},
 		{func(c *Config) { c.Patterns = []string{"zigzag"} }, `pattern "zigzag"`},
+		{func(c *Config) { c.Dir = "/nonexistent" }, "-dir /nonexistent does not exist"},
 	} {
 		c := good
 		tc.change(&c)
@@ -111,5 +127,21 @@ func TestConfigCheckNamesTheValue(t *testing.T) {
 		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("err = %v, want ErrUsage naming %q", err, tc.want)
 		}
+	}
+}
+
+// TestConfigCheckRefusesMemoryDir: a -dir on tmpfs or ramfs is refused
+// before anything runs, with the reason: its pages cannot be evicted, so
+// no run would start from an evicted file.
+func TestConfigCheckRefusesMemoryDir(t *testing.T) {
+	const shm = "/dev/shm"
+	if bench.MemoryFS(shm) == "" {
+		t.Skipf("%s is not tmpfs here", shm)
+	}
+	c := Config{Size: 2 << 30, Limit: 256 << 20, Duration: 20 * time.Second, Interval: time.Second,
+		Setups: Setups, Patterns: Patterns, Readers: 1, RandBS: 4096, SeqBS: 1 << 20, Dir: shm}
+	err := c.check()
+	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), bench.NoEviction(shm)) {
+		t.Errorf("-dir %s: err = %v, want ErrUsage with %q", shm, err, bench.NoEviction(shm))
 	}
 }
