@@ -202,7 +202,8 @@ func claimCopies(rs *plot.Results) Claim {
 func copiesVerdict(ccs []copyCost) (verdict, short string) {
 	for _, cc := range ccs {
 		if cc.why != "" {
-			return NotMeasured + ": " + notHereMsg + " (" + cc.words + "): " + cc.why, NotMeasured + ": " + notHereMsg
+			bound := fmt.Sprintf("; read(2)'s whole CPU per byte is %s memmoves, at most that many copies if the kernel's copy costs what memmove does", span(cc.boundLo, cc.boundHi))
+			return NotMeasured + ": " + notHereMsg + " (" + cc.words + "): " + cc.why + bound, NotMeasured + ": " + notHereMsg
 		}
 		if cc.bins != ccs[0].bins {
 			return NotMeasured + ": " + notHereMsg + ": the block sizes disagree on the number of copies", NotMeasured + ": " + notHereMsg

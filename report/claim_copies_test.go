@@ -147,6 +147,9 @@ func TestClaimCopiesVerdicts(t *testing.T) {
 			if !strings.HasPrefix(c.Verdict, tc.prefix) || !strings.Contains(c.Verdict, tc.has) {
 				t.Errorf("verdict %q; want it to start with %q and contain %q\nevidence: %q", c.Verdict, tc.prefix, tc.has, c.Evidence)
 			}
+			if strings.Contains(tc.prefix, notHereMsg) && tc.has != "block sizes disagree" && !strings.Contains(c.Verdict, "memmoves, at most that many copies") {
+				t.Errorf("not-measurable verdict %q does not give the upper bound", c.Verdict)
+			}
 			if c.Class() == c.Verdict {
 				t.Errorf("verdict %q has no class (Holds, HoldsOnly, DoesNotHold or NotMeasured)", c.Verdict)
 			}
