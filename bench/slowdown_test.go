@@ -69,16 +69,50 @@ func injectSlowdown(b *testing.B, backend string, s impl.Store) impl.Store {
 	if !ok {
 		return s
 	}
-	return wrapSlow(s, frac)
+	costs, err := wrapperCosts()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return wrapSlow(s, frac, costs[backend])
+}
+
+// costEnv tells the knob what its wrapper costs an op, in ns, as
+// BenchmarkInjectedSlowdown at 0% measures it (its wrapper-ns):
+// MMAPBENCH_INJECT_COST=mmap:6.1ns. The knob waits that much less, so that
+// the slowdown includes its own cost. Unset, the cost is taken as 0 and
+// the row slows by frac plus the wrapper's cost (about 3% of the mmap 4KiB
+// copy read here). The cost is measured outside the gate's runs because
+// measuring it inside each one would take longer than the run's samples
+// to reach a tenth of a nanosecond.
+const costEnv = "MMAPBENCH_INJECT_COST"
+
+var wrapperCosts = sync.OnceValues(func() (map[string]float64, error) {
+	return parseCosts(os.Getenv(costEnv))
+})
+
+// parseCosts parses "backend:<ns>ns[,backend:<ns>ns]".
+func parseCosts(spec string) (map[string]float64, error) {
+	m := map[string]float64{}
+	if spec == "" {
+		return m, nil
+	}
+	for _, part := range strings.Split(spec, ",") {
+		name, ns, ok := strings.Cut(part, ":")
+		v, err := strconv.ParseFloat(strings.TrimSuffix(ns, "ns"), 64)
+		if _, lerr := impl.Lookup(name); !ok || lerr != nil || err != nil || !strings.HasSuffix(ns, "ns") || v < 0 || v > 1000 {
+			return nil, fmt.Errorf("%s=%q: %q: want backend:<ns>ns with ns in [0, 1000], such as mmap:6.1ns", costEnv, spec, part)
+		}
+		m[name] = v
+	}
+	return m, nil
 }
 
 // wrapSlow keeps the optional interfaces of s: code that asks a store for
 // its Viewer, Advisor or Evicter must find them on the wrapper too.
-func wrapSlow(s impl.Store, frac float64) impl.Store {
+func wrapSlow(s impl.Store, frac, cost float64) impl.Store {
 	w := &slowStore{Store: s, d: newDelayer(frac, monotonic, spin, spinRate())}
-	ws := wrapSlowStore(s, w)
-	w.d.cost = wrapperCost(s, ws)
-	return ws
+	w.d.cost = cost
+	return wrapSlowStore(s, w)
 }
 
 // wrapSlowStore puts the optional interfaces of s on w.
@@ -267,33 +301,6 @@ func (d *delayer) endWindow() {
 	d.start = end
 }
 
-// wrapperCost measures the ns the wrapper ws of s adds to a 4KiB ReadAt,
-// the gated rows' op: the fastest of a few rounds of calls through each,
-// alternating. The delayer takes it off what it waits, so that the knob's
-// slowdown includes its own cost. A store shorter than 4KiB costs 0.
-func wrapperCost(s, ws impl.Store) float64 {
-	const n, rounds, calls = 4096, 7, 2048
-	if s.Size() < n {
-		return 0
-	}
-	buf := impl.AlignedBuffer(n)
-	d := ws.(interface{ delayerOf() *delayer }).delayerOf()
-	frac := d.frac
-	d.frac = 0 // no waits while measuring
-	defer func() { d.frac, d.n = frac, -1 }()
-	best := [2]time.Duration{math.MaxInt64, math.MaxInt64}
-	for range rounds {
-		for i, st := range []impl.Store{s, ws} {
-			t := time.Now()
-			for k := range calls {
-				st.ReadAt(buf, int64(k%int(s.Size()/n))*n)
-			}
-			best[i] = min(best[i], time.Since(t))
-		}
-	}
-	return max(0, float64(best[1]-best[0])/calls)
-}
-
 var clockStart = time.Now()
 
 // monotonic is nanoseconds on the monotonic clock.
@@ -324,6 +331,17 @@ func spin(n int) uint64 {
 	return x
 }
 
+func TestParseCosts(t *testing.T) {
+	if m, err := parseCosts("mmap:6.1ns,pread:0ns"); err != nil || m["mmap"] != 6.1 || m["pread"] != 0 || len(m) != 2 {
+		t.Errorf("parseCosts(mmap:6.1ns,pread:0ns) = %v, %v", m, err)
+	}
+	for _, bad := range []string{"mmap", "mmap:6", "mmap:-1ns", "nosuch:1ns", "mmap:xns", "mmap:2000ns"} {
+		if _, err := parseCosts(bad); err == nil {
+			t.Errorf("parseCosts(%q) = nil error, want an error", bad)
+		}
+	}
+}
+
 func TestParseSlowdowns(t *testing.T) {
 	m, err := parseSlowdowns("mmap:10%,pread:2.5%")
 	if err != nil || m["mmap"] != 0.10 || m["pread"] != 0.025 || len(m) != 2 {
@@ -350,13 +368,16 @@ const calibrateEnv = "MMAPBENCH_CALIBRATE_SLOWDOWNS"
 // the regression gate's row of a backend (warm sequential 4KiB copy reads,
 // the smallest size): it runs the row's own loop body (worker.step) on the
 // store as it is and on the same store wrapped by the knob, in
-// alternating stretches of a gated sample's length (1024 windows, about
-// 14ms here), one pair of stretches an iteration, the first of a pair
-// alternating. Neighbouring stretches share the machine's drift, which
-// between two invocations is 10% and more here, so their ratio isolates
-// the knob. It reports the median ratio of the pairs minus one as
-// realised-%, with its 95% interval (order statistics) as lo-% and hi-%.
-// scripts/calibrate-gate.sh runs it with -benchtime 400x.
+// alternating stretches of 64 windows (4096 ops, about 1ms here), one pair
+// of stretches an iteration, the first of a pair alternating. The delayer
+// starts over with each stretch, as with each sample, which leaves one
+// window of 64 without a wait (frac 3% realises 2.95%). Neighbouring
+// stretches share the machine's drift, which between two invocations is
+// 10% and more here, so their ratio isolates the knob. It reports the median ratio of the pairs minus one as
+// realised-%, with its 95% interval (order statistics) as lo-% and hi-%,
+// and the median ns an op gained as wrapper-ns: at 0% the wrapper's own
+// cost, which MMAPBENCH_INJECT_COST then takes off the knob's waits.
+// scripts/calibrate-gate.sh runs it with -benchtime 2000x.
 func BenchmarkInjectedSlowdown(b *testing.B) {
 	if os.Getenv(slowdownEnv) != "" {
 		b.Skipf("%s is set: the stores are wrapped already", slowdownEnv)
@@ -364,6 +385,10 @@ func BenchmarkInjectedSlowdown(b *testing.B) {
 	spec := os.Getenv(calibrateEnv)
 	if spec == "" {
 		spec = "mmap:3%,mmap:5%,mmap:10%"
+	}
+	costs, err := wrapperCosts()
+	if err != nil {
+		b.Fatal(err)
 	}
 	for _, part := range strings.Split(spec, ",") {
 		m, err := parseSlowdowns(part)
@@ -375,7 +400,7 @@ func BenchmarkInjectedSlowdown(b *testing.B) {
 			if !ok {
 				b.Fatalf("%s: %s: the profile has no warm sequential 4KiB copy read of %s", calibrateEnv, part, name)
 			}
-			b.Run(fmt.Sprintf("backend=%s/frac=%g%%", name, 100*frac), func(b *testing.B) { realise(b, c, frac) })
+			b.Run(fmt.Sprintf("backend=%s/frac=%g%%", name, 100*frac), func(b *testing.B) { realise(b, c, frac, costs[name]) })
 		}
 	}
 }
@@ -391,12 +416,12 @@ func gatedCase(b *testing.B, backend string) (rwCase, bool) {
 	return rwCase{}, false
 }
 
-func realise(b *testing.B, c rwCase, frac float64) {
+func realise(b *testing.B, c rwCase, frac, cost float64) {
 	s, _ := openCase(b, c)
-	slow := wrapSlow(s, frac)
+	slow := wrapSlow(s, frac, cost)
 	d := slow.(interface{ delayerOf() *delayer }).delayerOf()
 	plain, slowed := newWorker(s, nil, c, opRead, 0), newWorker(slow, nil, c, opRead, 0)
-	const ops = 1024 * window
+	const ops = 64 * window
 	stretch := func(w *worker) time.Duration {
 		t := time.Now()
 		for range ops {
@@ -409,7 +434,7 @@ func realise(b *testing.B, c rwCase, frac float64) {
 		}
 		return time.Since(t)
 	}
-	var logs []float64
+	var logs, added []float64
 	for i := 0; b.Loop(); i++ {
 		d.n = -1 // a new stretch: the delayer starts over, as in a new sample
 		var tp, ts time.Duration
@@ -419,6 +444,7 @@ func realise(b *testing.B, c rwCase, frac float64) {
 			ts, tp = stretch(slowed), stretch(plain)
 		}
 		logs = append(logs, math.Log(float64(ts)/float64(tp)))
+		added = append(added, float64(ts-tp)/ops)
 	}
 	slices.Sort(logs)
 	ci := stats.QuantileCI(len(logs), 0.5, 0.95)
@@ -426,14 +452,17 @@ func realise(b *testing.B, c rwCase, frac float64) {
 	b.ReportMetric(100*(math.Exp(med)-1), "realised-%")
 	b.ReportMetric(100*(math.Exp(lo)-1), "lo-%")
 	b.ReportMetric(100*(math.Exp(hi)-1), "hi-%")
-	b.ReportMetric(0, "ns/op") // a pair of stretches: not a figure
+	slices.Sort(added)
+	b.ReportMetric(stats.Sample{Xs: added, Sorted: true}.Quantile(0.5), "wrapper-ns") // at 0%, the wrapper's cost
+	b.ReportMetric(0, "ns/op")                                                        // a pair of stretches: not a figure
 }
 
 // TestDelayerRealisesFrac runs the delayer on a simulated loop and clock:
 // an op of 200ns with ±20% noise that becomes 300ns halfway through, a
-// pause of 10ms outside the loop's work (a stopped timer), and a busy loop
-// 30% slower than its measured rate. The loop's time must grow by frac of
-// its own work, within a tenth of a point; 0% must not wait.
+// wrapper that adds 6ns a call (and says so), a pause of 10ms outside the
+// loop's work (a stopped timer), and a busy loop 30% slower than its
+// measured rate. The loop's time must grow by frac of its own work without
+// the wrapper, within a tenth of a point; 0% must not wait.
 func TestDelayerRealisesFrac(t *testing.T) {
 	for _, frac := range []float64{0, 0.03, 0.05, 0.10} {
 		rng := rand.New(rand.NewPCG(1, 2))
@@ -441,6 +470,8 @@ func TestDelayerRealisesFrac(t *testing.T) {
 		const rate = 2.0       // iterations per ns, as measured
 		d := newDelayer(frac, func() int64 { return int64(clock) },
 			func(n int) uint64 { clock += float64(n) / (0.7 * rate); return 0 }, rate)
+		const cost = 6
+		d.cost = cost
 		const calls = 200_000
 		for i := range calls {
 			op := 200.0
@@ -448,7 +479,7 @@ func TestDelayerRealisesFrac(t *testing.T) {
 				op = 300
 			}
 			op *= 0.8 + 0.4*rng.Float64()
-			clock += op
+			clock += op + cost
 			own += op
 			if i == calls/4 {
 				clock += 10e6
@@ -456,6 +487,9 @@ func TestDelayerRealisesFrac(t *testing.T) {
 			d.call(4096)
 		}
 		got := (clock-10e6)/own - 1
+		if frac == 0 {
+			frac = cost / 250.0 // the wrapper's cost, all of it
+		}
 		if math.Abs(got-frac) > 0.001 {
 			t.Errorf("mmap:%g%%: the loop took %+.3f%% longer than its own work, want %+.2f%% ± 0.1", 100*frac, 100*got, 100*frac)
 		}
@@ -472,7 +506,7 @@ func TestSlowStoreKeepsInterfaces(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			w := wrapSlow(s, 0.1)
+			w := wrapSlow(s, 0.1, 0)
 			for _, c := range []struct {
 				name     string
 				in, outK bool

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 )
@@ -22,6 +23,7 @@ type Plan struct {
 	Base, Head *Binary
 	Count      int      // samples per side, at least MinRunSamples
 	Args       []string // flags for every invocation, such as -test.bench
+	Env        []string // extra environment for both binaries, as KEY=VALUE
 	HeadEnv    []string // extra environment for the head binary only, as KEY=VALUE
 	Dir        string   // working directory of the binaries
 	RunID      string   // names the run in the pair lines; "" picks one
@@ -44,9 +46,9 @@ func Run(ctx context.Context, p Plan, base, head io.Writer) error {
 	}
 	total := 2 * p.Count
 	for i := range total {
-		bin, out, env := p.Base, base, []string(nil)
+		bin, out, env := p.Base, base, p.Env
 		if headTurn(i) {
-			bin, out, env = p.Head, head, p.HeadEnv
+			bin, out, env = p.Head, head, append(slices.Clip(p.Env), p.HeadEnv...)
 		}
 		start := time.Now()
 		if err := p.runOnce(ctx, bin, env, fmt.Sprintf("%s: %s/%d\n", PairKey, p.RunID, i/2), out); err != nil {

@@ -15,9 +15,11 @@
 # The realised shift: each run's ratio is a noisy sample of it, so the
 # script first runs BenchmarkInjectedSlowdown (bench/slowdown_test.go),
 # which times the gated row's own loop with and without the knob in
-# alternating stretches of one process, and prints the shift each SLOW
-# setting really makes; and at the end it pools every run's pairs of a
-# kind into one paired comparison of the row.
+# alternating stretches of one process: at 0%, to measure the wrapper's own
+# cost (MMAPBENCH_INJECT_COST, which the knob then takes off its waits),
+# then at each SLOW setting, to print the shift it really makes. At the
+# end it pools every run's pairs of a kind into one paired comparison of
+# the row.
 #
 # The summary table (stdout and OUT/summary.txt): per kind, how many runs
 # each gate passed or caught, the realised shift, and the time a run took.
@@ -33,6 +35,8 @@
 #   SLOW="mmap:3% mmap:5% mmap:10%"   the injected slowdowns, backend:percent ("" for none)
 #   AA=1                         0 leaves the A/A runs out (to split a calibration into parts)
 #   REALISED=1                   0 skips BenchmarkInjectedSlowdown
+#   COST=                        MMAPBENCH_INJECT_COST for the knob (default: measured first,
+#                                BenchmarkInjectedSlowdown's wrapper-ns at 0%)
 #   ROW=mmap                     the backend whose row's ratio is printed
 #   BASE=HEAD                    the commit under test
 #   OUT=results/calibration-<UTC date>   per-run results directories and summary.txt
@@ -127,13 +131,25 @@ for s in $SLOW; do kinds+=("$s"); done
 [ ${#kinds[@]} -gt 0 ] || { echo "calibrate-gate: AA=0 and SLOW empty: nothing to run" >&2; exit 2; }
 
 start=$(date +%s)
+# The knob's cost and the realised shifts, from BASE's bench package.
 if [ "$REALISED" = 1 ] && [ -n "$SLOW" ]; then
-	echo "calibrate-gate: the realised shifts: BenchmarkInjectedSlowdown at $(echo $SLOW | tr ' ' ',')" >&2
-	"$GO" test -c -o "$bin/bench.test" ./bench
+	git worktree add --detach --quiet "$bin/src" "$BASE"
+	trap 'git worktree remove --force "$bin/src" 2>/dev/null; rm -rf "$bin"' EXIT
+	(cd "$bin/src" && "$GO" test -c -o "$bin/bench.test" ./bench)
+	backends=$(for s in $SLOW; do echo "${s%%:*}"; done | sort -u)
 	busy
-	(cd "$bin" && MMAPBENCH_CALIBRATE_SLOWDOWNS=$(echo $SLOW | tr ' ' ',') ./bench.test -test.run '^$' \
-		-test.bench '^BenchmarkInjectedSlowdown$' -test.benchtime 400x) | tee "$OUT/realised.txt" | grep '^Benchmark' >&2
+	if [ -z "${COST:-}" ]; then
+		echo "calibrate-gate: the knob's own cost: BenchmarkInjectedSlowdown at 0% on $(echo $backends)" >&2
+		(cd "$bin" && MMAPBENCH_CALIBRATE_SLOWDOWNS=$(for b in $backends; do printf '%s:0%%,' "$b"; done | sed 's/,$//') \
+			./bench.test -test.run '^$' -test.bench '^BenchmarkInjectedSlowdown$' -test.benchtime 2000x) >"$OUT/cost.txt"
+		COST=$(awk '/^BenchmarkInjectedSlowdown/ { split($1, f, "[=/]"); for (i = 2; i < NF; i++) if ($(i+1) == "wrapper-ns") printf "%s%s:%.2fns", sep, f[3], $i; sep = "," }' "$OUT/cost.txt")
+	fi
+	echo "calibrate-gate: MMAPBENCH_INJECT_COST=$COST; the realised shifts: BenchmarkInjectedSlowdown at $(echo $SLOW | tr ' ' ',')" >&2
+	(cd "$bin" && MMAPBENCH_INJECT_COST=$COST MMAPBENCH_CALIBRATE_SLOWDOWNS=$(echo $SLOW | tr ' ' ',') ./bench.test -test.run '^$' \
+		-test.bench '^BenchmarkInjectedSlowdown$' -test.benchtime 2000x) >"$OUT/realised.txt"
+	grep '^Benchmark' "$OUT/realised.txt" >&2
 fi
+[ -n "${COST:-}" ] && echo "$COST" >"$OUT/cost"
 
 echo "calibrate-gate: $RUNS rounds of ${kinds[*]}: mmapbench ${args[*]}; results in $OUT" >&2
 for i in $(seq "$FIRST" $((FIRST + RUNS - 1))); do
@@ -143,7 +159,7 @@ for i in $(seq "$FIRST" $((FIRST + RUNS - 1))); do
 		if [ "$k" = aa ]; then
 			run aa "$i"
 		else
-			run "$name" "$i" -head-env "MMAPBENCH_INJECT_SLOWDOWN=$k"
+			run "$name" "$i" -head-env "MMAPBENCH_INJECT_SLOWDOWN=$k" -head-env "MMAPBENCH_INJECT_COST=${COST:-}"
 		fi
 	done
 done
@@ -167,10 +183,13 @@ pooled() {
 	awk -v row="^Read/backend=$ROW/" '$0 ~ row && $8 ~ /^[0-9.]+$/ { printf "%+.1f%% [%+.1f%%, %+.1f%%] of %d pairs", 100*($8-1), 100*($9-1), 100*($11-1), $12; exit }' "$OUT/$1-pooled.txt"
 }
 
-# realised kind: the in-process shift BenchmarkInjectedSlowdown measured.
+# realised backend:percent: the in-process shift BenchmarkInjectedSlowdown
+# measured, with its 95% interval.
 realised() {
 	[ -f "$OUT/realised.txt" ] || return 0
-	awk -v k="frac=$1" '$1 ~ k { for (i = 2; i < NF; i++) if ($(i+1) == "realised-%") { printf "%+.2f%%", $i; exit } }' "$OUT/realised.txt"
+	awk -v k="/backend=${1%%:*}/frac=${1#*:}-" 'index($1, k) {
+		for (i = 2; i < NF; i++) v[$(i+1)] = $i
+		printf "%+.2f%% [%+.2f%%, %+.2f%%]", v["realised-%"], v["lo-%"], v["hi-%"]; exit }' "$OUT/realised.txt"
 }
 
 {
@@ -180,7 +199,8 @@ realised() {
 	echo "command: mmapbench ${args[*]} [-head-env MMAPBENCH_INJECT_SLOWDOWN=...]; unpaired: mmapbench regress -unpaired -old base.txt -new head.txt (same threshold, alpha, filter)"
 	echo "duration: $(($(date +%s) - start)) s"
 	echo
-	printf '%-10s %-5s %-22s %-22s %-12s %-40s %s\n' kind runs "paired gate" "unpaired gate" realised "$ROW row, pooled paired ratio (95%)" "s/run"
+	echo "knob's own cost: MMAPBENCH_INJECT_COST=$(cat "$OUT/cost" 2>/dev/null)"
+	printf '%-10s %-5s %-22s %-22s %-28s %-40s %s\n' kind runs "paired gate" "unpaired gate" "realised (95%)" "$ROW row, pooled paired ratio (95%)" "s/run"
 	for k in "${kinds[@]}"; do
 		name=${k//[:%]/}
 		[ "$k" = aa ] && name=aa
@@ -193,11 +213,11 @@ realised() {
 		else
 			p="$(count "$name" 1 1) caught, $(count "$name" 1 0) missed"
 			u="$(count "$name" 2 1) caught, $(count "$name" 2 0) missed"
-			r=$(realised "${k#*:}")
+			r=$(realised "$k")
 		fi
 		errs=$(($(count "$name" 1 2) + $(count "$name" 2 2)))
 		[ "$errs" -gt 0 ] && p="$p, $errs errors"
-		printf '%-10s %-5s %-22s %-22s %-12s %-40s %s\n' "$k" "$n" "$p" "$u" "${r:--}" "$(pooled "$name")" "$secs"
+		printf '%-10s %-5s %-22s %-22s %-28s %-40s %s\n' "$k" "$n" "$p" "$u" "${r:--}" "$(pooled "$name")" "$secs"
 	done
 } | tee "$OUT/summary.txt"
 

@@ -30,6 +30,13 @@ const (
 	defaultGateAlpha     = 0.01
 )
 
+// defaultGateEnv is -base's environment for both binaries: one file size,
+// the quick profile's smallest here (half the 32MiB LLC, so warm reads hit
+// the cache). The quick profile also has a file of 8× the LLC, which would
+// double the rows and take a run past 2 minutes. Binaries older than the
+// variable ignore it.
+var defaultGateEnv = []string{"MMAPBENCH_SIZES=16MiB"}
+
 // defaultGateThreshold is -base's threshold, chosen from the calibration
 // (README, "The regression gate").
 const defaultGateThreshold = "5%"
@@ -85,6 +92,14 @@ func runRegress(args []string, stdout, stderr io.Writer) int {
 	bench := fs.String("bench", defaultGateBench, "with -base, the benchmarks to run (`regexp`, as go test -bench)")
 	benchtime := fs.String("benchtime", defaultGateBenchtime, "with -base, go test's -benchtime per sample")
 	out := fs.String("out", "", "with -base, keep base.txt, head.txt, regress.txt and regress.meta in this `directory`")
+	var env []string
+	fs.Func("env", "with -base, `KEY=VALUE` set for both binaries (repeatable; default "+strings.Join(defaultGateEnv, " ")+")", func(s string) error {
+		if !strings.Contains(s, "=") {
+			return errors.New("want KEY=VALUE")
+		}
+		env = append(env, s)
+		return nil
+	})
 	var headEnv []string
 	fs.Func("head-env", "with -base, `KEY=VALUE` set for the head binary only, e.g. MMAPBENCH_INJECT_SLOWDOWN=mmap:10% (repeatable)", func(s string) error {
 		if !strings.Contains(s, "=") {
@@ -129,7 +144,7 @@ func runRegress(args []string, stdout, stderr io.Writer) int {
 		fprintf(stderr, "mmapbench regress: want both -old and -new\n")
 		return exitUsage
 	case fileMode:
-		for _, f := range []string{"head", "count", "bench", "benchtime", "out", "head-env"} {
+		for _, f := range []string{"head", "count", "bench", "benchtime", "out", "env", "head-env"} {
 			if set[f] {
 				fprintf(stderr, "mmapbench regress: -%s applies only with -base\n", f)
 				return exitUsage
@@ -149,7 +164,10 @@ func runRegress(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	g := gateRun{base: *base, head: *head, count: *count, bench: *bench, benchtime: *benchtime, out: *out, headEnv: headEnv, opt: opt}
+	if !set["env"] {
+		env = defaultGateEnv
+	}
+	g := gateRun{base: *base, head: *head, count: *count, bench: *bench, benchtime: *benchtime, out: *out, env: env, headEnv: headEnv, opt: opt}
 	return g.run(ctx, stdout, stderr)
 }
 
@@ -188,7 +206,7 @@ func report(old, new *regress.Set, opt regress.Options, stdout, stderr io.Writer
 type gateRun struct {
 	base, head, bench, benchtime, out string
 	count                             int
-	headEnv                           []string
+	env, headEnv                      []string
 	opt                               regress.Options
 }
 
@@ -219,10 +237,10 @@ func (g gateRun) run(ctx context.Context, stdout, stderr io.Writer) int {
 		bins[i] = b
 	}
 	plan := regress.Plan{
-		Base: bins[0], Head: bins[1], Count: g.count, HeadEnv: g.headEnv, Dir: tmp, Progress: stderr, RunID: regress.NewRunID(),
+		Base: bins[0], Head: bins[1], Count: g.count, Env: g.env, HeadEnv: g.headEnv, Dir: tmp, Progress: stderr, RunID: regress.NewRunID(),
 		Args: []string{"-test.bench", g.bench, "-test.benchtime", g.benchtime},
 	}
-	fprintf(stderr, "regress: %d samples a side, ABBA, run %s, -bench %s -benchtime %s\n", g.count, plan.RunID, g.bench, g.benchtime)
+	fprintf(stderr, "regress: %d samples a side, ABBA, run %s, -bench %s -benchtime %s, env %s\n", g.count, plan.RunID, g.bench, g.benchtime, strings.Join(g.env, " "))
 	var outs [2]bytes.Buffer
 	if err := regress.Run(ctx, plan, &outs[0], &outs[1]); err != nil {
 		fprintf(stderr, "mmapbench regress: %v\n", interrupted(ctx, err))
@@ -246,8 +264,8 @@ func (g gateRun) run(ctx context.Context, stdout, stderr io.Writer) int {
 	if g.out == "" {
 		return code
 	}
-	meta := fmt.Sprintf("base: %s\nhead: %s\nhead-env: %s\ndate: %s\nhost: %s\nrun: %s\ncount: %d\nbench: %s\nbenchtime: %s\nthreshold: %v\nalpha: %v\nunpaired: %v\nfilter: %s\nexit: %d\n",
-		bins[0].Describe(), bins[1].Describe(), strings.Join(g.headEnv, " "), start.UTC().Format(time.RFC3339), hostname(), plan.RunID,
+	meta := fmt.Sprintf("base: %s\nhead: %s\nenv: %s\nhead-env: %s\ndate: %s\nhost: %s\nrun: %s\ncount: %d\nbench: %s\nbenchtime: %s\nthreshold: %v\nalpha: %v\nunpaired: %v\nfilter: %s\nexit: %d\n",
+		bins[0].Describe(), bins[1].Describe(), strings.Join(g.env, " "), strings.Join(g.headEnv, " "), start.UTC().Format(time.RFC3339), hostname(), plan.RunID,
 		g.count, g.bench, g.benchtime, g.opt.Threshold, g.opt.Alpha, g.opt.Unpaired, g.opt.Filter, code)
 	for name, data := range map[string][]byte{"regress.txt": text.Bytes(), "regress.meta": []byte(meta)} {
 		if err := os.WriteFile(filepath.Join(g.out, name), data, 0o644); err != nil {
