@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mmapbench/mmapbench/bench"
 	"github.com/mmapbench/mmapbench/ipc"
 )
 
@@ -41,19 +42,25 @@ func runMonitor(args []string, stdout, stderr io.Writer) int {
 	if path == "" {
 		// Not the article's fixed "shared" in the working directory, 0644:
 		// a private directory (0700) and a file only its owner can open.
-		dir, err := os.MkdirTemp(defaultDir(), "mmapbench-demo-")
+		// Locked while the monitor lives: a later run removes it if this
+		// one is killed with SIGKILL (the deferred removal cannot run).
+		parent := defaultDir()
+		if err := bench.CheckDir(parent); err != nil {
+			fprintf(stderr, "mmapbench monitor: $MMAPBENCH_DIR or the temp dir: %v\n", err)
+			return exitUsage
+		}
+		pd, err := bench.MakePrivateDir(parent, "mmapbench-demo-", stderr)
 		if err != nil {
 			fprintf(stderr, "mmapbench monitor: %v\n", err)
-			return exitFail
+			return exitUsage
 		}
-		defer os.RemoveAll(dir)
-		path = filepath.Join(dir, "record")
+		defer pd.Remove()
+		path = filepath.Join(pd.Path, "record")
 		*create = true
 	}
 	if *create {
-		if err := ipc.CreateFile(path); err != nil && !errors.Is(err, fs.ErrExist) {
-			fprintf(stderr, "mmapbench monitor: %v\n", err)
-			return exitFail
+		if code := createDemoRecord("monitor", path, stderr); code >= 0 {
+			return code
 		}
 	}
 	r, code := openDemoRecord("monitor", *backend, path, stderr)
@@ -110,9 +117,8 @@ func runChanger(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if *create {
-		if err := ipc.CreateFile(*file); err != nil && !errors.Is(err, fs.ErrExist) {
-			fprintf(stderr, "mmapbench changer: %v\n", err)
-			return exitFail
+		if code := createDemoRecord("changer", *file, stderr); code >= 0 {
+			return code
 		}
 	}
 	r, code := openDemoRecord("changer", *backend, *file, stderr)
@@ -147,20 +153,37 @@ func checkDemoBackend(cmd, name string, stderr io.Writer) int {
 	return -1
 }
 
+// createDemoRecord makes the record file unless it exists, and returns
+// the exit code to stop with, or -1 to go on. Nothing has run yet: a file
+// that cannot be made is bad input (exit 2).
+func createDemoRecord(cmd, path string, stderr io.Writer) int {
+	if err := ipc.CreateFile(path); err != nil && !errors.Is(err, fs.ErrExist) {
+		fprintf(stderr, "mmapbench %s: -file %s: cannot create it: %v\n", cmd, path, err)
+		return exitUsage
+	}
+	return -1
+}
+
 // openDemoRecord opens the record, or explains why not and returns the
-// exit code.
+// exit code: 2 whatever the reason, since nothing has run yet (a missing
+// file, a directory, a file that is not a record, one that cannot be
+// opened).
 func openDemoRecord(cmd, backend, path string, stderr io.Writer) (*ipc.Region, int) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		fprintf(stderr, "mmapbench %s: -file %s is a directory: want the record file the monitor printed\n", cmd, path)
+		return nil, exitUsage
+	}
 	r, err := ipc.OpenFile(backend, path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		fprintf(stderr, "mmapbench %s: %s does not exist: start the monitor first (it prints the path of its record), or pass -create\n", cmd, path)
-		return nil, exitFail
+		fprintf(stderr, "mmapbench %s: -file %s does not exist: start the monitor first (it prints the path of its record), or pass -create\n", cmd, path)
+		return nil, exitUsage
 	case errors.Is(err, ipc.ErrNotRecord):
 		fprintf(stderr, "mmapbench %s: -file %s: %v\n", cmd, path, err)
 		return nil, exitUsage
 	case err != nil:
-		fprintf(stderr, "mmapbench %s: %v\n", cmd, err)
-		return nil, exitFail
+		fprintf(stderr, "mmapbench %s: -file %s: %v\n", cmd, path, err)
+		return nil, exitUsage
 	}
 	return r, exitOK
 }

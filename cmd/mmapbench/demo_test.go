@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -112,9 +113,12 @@ func TestDemoErrors(t *testing.T) {
 		wantErr  string
 	}{
 		{[]string{"changer"}, exitUsage, "-file is required"},
-		{[]string{"changer", "-file", filepath.Join(dir, "missing")}, exitFail, "start the monitor first"},
-		{[]string{"monitor", "-file", filepath.Join(dir, "missing")}, exitFail, "or pass -create"},
+		{[]string{"changer", "-file", filepath.Join(dir, "missing")}, exitUsage, "start the monitor first"},
+		{[]string{"monitor", "-file", filepath.Join(dir, "missing")}, exitUsage, "or pass -create"},
 		{[]string{"changer", "-file", junk}, exitUsage, "not an mmapbench IPC record"},
+		{[]string{"changer", "-file", dir}, exitUsage, dir + " is a directory"},
+		{[]string{"monitor", "-file", dir}, exitUsage, dir + " is a directory"},
+		{[]string{"changer", "-file", filepath.Join(dir, "nodir", "record"), "-create"}, exitUsage, "cannot create it"},
 		{[]string{"monitor", "-interval", "0s"}, exitUsage, "-interval 0s"},
 		{[]string{"changer", "-file", junk, "-backend", "sysv"}, exitUsage, `-backend "sysv"`},
 	} {
@@ -123,9 +127,49 @@ func TestDemoErrors(t *testing.T) {
 			t.Errorf("run(%q) = %d, stderr %q; want %d and stderr containing %q", tc.args, code, stderr, tc.wantCode, tc.wantErr)
 		}
 	}
+	// The monitor's own directory goes under $MMAPBENCH_DIR: a missing one
+	// is bad input too, refused before anything is made.
+	t.Setenv("MMAPBENCH_DIR", filepath.Join(dir, "nodir"))
+	if code, _, stderr := runCapture("monitor"); code != exitUsage || !strings.Contains(stderr, "nodir does not exist") {
+		t.Errorf("monitor with MMAPBENCH_DIR missing: %d, %q; want 2 naming the directory", code, stderr)
+	}
 	// -create on the changer makes the record, then increments it.
 	path := filepath.Join(dir, "new")
 	if code, _, stderr := runCapture("changer", "-file", path, "-create", "-naive"); code != exitOK {
 		t.Fatalf("changer -create: %d, %s", code, stderr)
+	}
+}
+
+// TestMonitorKilledLeavesNothing: a monitor killed with SIGKILL cannot
+// remove its private directory; the next monitor under the same parent
+// does, and removes its own when it stops.
+func TestMonitorKilledLeavesNothing(t *testing.T) {
+	parent := t.TempDir()
+	t.Setenv("MMAPBENCH_DIR", parent)
+	start := func() (*exec.Cmd, string, <-chan string) {
+		mon := mmapbenchCmd(t, "monitor", "-interval", "10ms")
+		stderr, _ := mon.StderrPipe()
+		if err := mon.Start(); err != nil {
+			t.Fatalf("starting monitor: %v", err)
+		}
+		t.Cleanup(func() { mon.Process.Kill(); mon.Wait() })
+		lines := lineReader(stderr)
+		line := waitLine(t, lines, "-file ")
+		return mon, filepath.Dir(line[strings.LastIndex(line, " ")+1:]), lines
+	}
+	first, firstDir, _ := start()
+	first.Process.Signal(syscall.SIGKILL)
+	first.Wait()
+	if _, err := os.Stat(firstDir); err != nil {
+		t.Fatalf("the killed monitor's %s is already gone (%v): the test shows nothing", firstDir, err)
+	}
+	second, secondDir, _ := start()
+	if _, err := os.Stat(firstDir); !os.IsNotExist(err) {
+		t.Errorf("after the next monitor started, the killed one's %s: %v; want it removed", firstDir, err)
+	}
+	second.Process.Signal(syscall.SIGTERM)
+	second.Wait()
+	if left, _ := os.ReadDir(parent); len(left) != 0 {
+		t.Errorf("left in %s: %v (the second monitor's was %s)", parent, left, secondDir)
 	}
 }

@@ -47,7 +47,7 @@ func runOOM(args []string, stdout, stderr io.Writer) int {
 	setups := fs.String("setups", "all", "comma-separated `setups`: all, or some of "+strings.Join(oom.SetupNames(), ", "))
 	patterns := fs.String("patterns", "rand,seq", "comma-separated access `patterns`: rand (every block once per pass, in the matrix's pseudo-random order), seq (a sequential scan)")
 	csvPath := fs.String("csv", "", "write the time series, one row per interval, as CSV to `file` (- for stdout, instead of the summary)")
-	fs.StringVar(&c.Dir, "dir", defaultDir(), "`directory` for the private directory holding the file (default $MMAPBENCH_DIR, else the system temp dir)")
+	dir := fs.String("dir", "", "`directory` for the private directory holding the file (default $MMAPBENCH_DIR, else the system temp dir; when that is tmpfs or ramfs, /var/tmp); not tmpfs or ramfs, whose pages cannot be evicted")
 	quiet := fs.Bool("q", false, "no progress on stderr")
 	fs.Usage = func() {
 		fprintf(stderr, `Usage: mmapbench oom [flags]
@@ -82,6 +82,11 @@ Flags:
 	if !*quiet {
 		c.Progress = stderr
 	}
+	bd := bench.ResolveBenchDir(*dir)
+	c.Dir = bd.Path
+	if bd.MovedFrom != "" && c.Progress != nil {
+		fprintf(stderr, "oom: %s\n", bd.Note())
+	}
 
 	summary, series := stdout, io.Writer(nil)
 	switch *csvPath {
@@ -109,7 +114,7 @@ Flags:
 	err = oom.Measure(ctx, c, func(r oom.Run) error {
 		if !header {
 			header = true
-			if err := writeOOMHeader(summary, c.Dir, r); err != nil {
+			if err := writeOOMHeader(summary, bd, r); err != nil {
 				return err
 			}
 		}
@@ -162,8 +167,11 @@ func parseSetups(list string) ([]oom.Setup, error) {
 
 // writeOOMHeader writes the machine's configuration lines, the cgroup
 // version, and the units' directions, before the first result line.
-func writeOOMHeader(w io.Writer, dir string, r oom.Run) error {
-	if err := bench.WriteConfig(w, dir); err != nil {
+func writeOOMHeader(w io.Writer, dir bench.BenchDir, r oom.Run) error {
+	if err := bench.WriteConfig(w, dir.Path); err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(w, "bench-dir-fs: %s\n", dir.ConfigValue()); err != nil {
 		return err
 	}
 	if _, err := fmt.Fprintf(w, "oom-cgroup: v%d\n", r.Version); err != nil {
