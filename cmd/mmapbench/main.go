@@ -18,11 +18,12 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// Exit codes, as Go tools and benchstat use them.
+// Exit codes, one contract for every command, the bench binary, the
+// scripts and the make targets (README, "Exit status"):
 const (
 	exitOK    = 0
-	exitFail  = 1 // the command ran and failed
-	exitUsage = 2 // bad flags or arguments
+	exitFail  = 1 // the measurement or comparison ran and found a failure or regression
+	exitUsage = 2 // the input or environment is unusable (bad flag value, missing or unwritable directory, wrong file), decided before any work
 )
 
 // run is the whole program, minus the process: tests call it directly.
@@ -34,8 +35,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	name, rest := args[0], args[1:]
 	switch name {
 	case "help", "-h", "-help", "--help":
-		printUsage(stdout)
-		return exitOK
+		if len(rest) == 0 {
+			printUsage(stdout)
+			return exitOK
+		}
+		// "mmapbench help ipc" is "mmapbench ipc -h", on stdout: asked for.
+		for _, c := range commands {
+			if c.name == rest[0] {
+				return c.run([]string{"-h"}, stdout, stdout)
+			}
+		}
+		fprintf(stderr, "mmapbench help: unknown command %q: want one of %s\n", rest[0], commandNames())
+		return exitUsage
 	}
 	for _, c := range commands {
 		if c.name == name {

@@ -41,6 +41,16 @@ func TestHelp(t *testing.T) {
 	if code != exitOK || !strings.Contains(stderr, "Usage: mmapbench backends") {
 		t.Errorf("run(backends -h) = %d, stderr %q; want 0 and usage", code, stderr)
 	}
+	// help <command> is the command's own help, not the command list.
+	for _, c := range commands {
+		code, stdout, stderr := runCapture("help", c.name)
+		if code != exitOK || !strings.Contains(stdout, "Usage: mmapbench "+c.name) || strings.Contains(stdout, "Commands:") {
+			t.Errorf("run(help %s) = %d, stdout %q, stderr %q; want 0 and the command's usage", c.name, code, stdout, stderr)
+		}
+	}
+	if code, _, stderr := runCapture("help", "nosuch"); code != exitUsage || !strings.Contains(stderr, `unknown command "nosuch"`) {
+		t.Errorf("run(help nosuch) = %d, stderr %q; want 2 naming it", code, stderr)
+	}
 }
 
 func TestBackendsListsEveryBackend(t *testing.T) {
