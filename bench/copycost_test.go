@@ -26,11 +26,12 @@ import (
 // per-byte figures, and the destination buffer still fits a 1MiB L2.
 const copyCostBlock = 512 << 10
 
-// The three measured operations of a BenchmarkCopyCost round, and the empty
+// The measured operations of a BenchmarkCopyCost round, and the empty
 // window that measures the clock's own cost.
 const (
 	ccBuffered = iota // pread of the warm file: the kernel copies the page cache into buf
 	ccDirect          // O_DIRECT pread of the same file: the device DMAs into buf
+	ccSplice          // splice of the warm file into a pipe and on to /dev/null: no copy
 	ccMemmove         // Go's copy into buf from an anonymous buffer as large as the file
 	ccClock           // two clock reads with nothing between them
 	ccOps
@@ -41,9 +42,18 @@ const (
 // (rchar counts the bytes read returns, so it is one per byte by definition).
 // Each round does, into one page-aligned buffer, a buffered pread of a
 // warm file, an O_DIRECT pread of the same file, and a memmove of the same
-// size: the yardstick of one CPU copy. The order rotates every round and
-// the three are timed one op at a time, so slow and fast stretches of the
-// machine fall on all of them alike. An op is one round.
+// size: the yardstick of one CPU copy; and it splices a block of the file
+// into a pipe and from there to /dev/null, which takes the page cache's
+// path (the same lookups as the buffered read) and moves page references
+// instead of bytes. The order rotates every round and the ops are timed
+// one at a time, so slow and fast stretches of the machine fall on all of
+// them alike. An op of the benchmark is one round.
+//
+// Two references without a CPU copy, because each has costs of its own
+// that the buffered read has not: O_DIRECT pins the buffer's pages, builds
+// a bio, notifies the device and sleeps (on this VM more CPU than the
+// whole buffered read); splice fills and drains a pipe, taking and
+// dropping a reference per page.
 //
 // CPU time is the calling thread's CLOCK_THREAD_CPUTIME_ID, with the
 // goroutine locked to its thread: user and system time together, exact to
@@ -64,10 +74,9 @@ const (
 // buffer is cleared (untimed), so each copy writes a destination that is
 // in the cache, whatever the op before it did (a DMA invalidates it).
 //
-// The report infers CPU copies per byte as (buffered − direct) ÷ memmove:
-// the buffered read's copy is what O_DIRECT does not do on the CPU. Each
-// sample reports that ratio too (cpu-copies); the per-call and per-page
-// costs that differ between the two read paths stay in the difference.
+// The report infers CPU copies per byte as (buffered − reference) ÷
+// memmove for each reference; each sample reports both ratios too
+// (copies-vs-direct, copies-vs-splice).
 func BenchmarkCopyCost(b *testing.B) {
 	if name, ok := ramFS(benchDir); ok {
 		b.Skipf("O_DIRECT does not apply: the bench directory %s is on %s, whose pages are always in memory (pass -benchdir on a disk)", benchDir, name)
@@ -102,6 +111,7 @@ func runCopyCost(b *testing.B, bs, size int64, src []byte) {
 	}
 	defer direct.Close()
 	makeWarm(b, buffered)
+	sp := newSplicer(b, path, bs)
 	if *progress {
 		fmt.Fprintf(os.Stderr, "bench: %s: %s blocks of a warm %s file\n", b.Name(), FormatSize(bs), FormatSize(size))
 	}
@@ -141,6 +151,8 @@ func runCopyCost(b *testing.B, bs, size int64, src []byte) {
 			case ccMemmove:
 				off := (rounds + blocks/2) % blocks * bs
 				copy(buf, src[off:off+bs])
+			case ccSplice:
+				err = sp.splice((rounds + 3*blocks/4) % blocks * bs)
 			}
 			cpu[o] += threadCPU(b) - t0
 			if err != nil {
@@ -158,14 +170,81 @@ func runCopyCost(b *testing.B, bs, size int64, src []byte) {
 	per := func(o int) float64 {
 		return max(0, float64(cpu[o]-cpu[ccClock])) / kib
 	}
-	bufd, dir, mov := per(ccBuffered), per(ccDirect), per(ccMemmove)
+	bufd, dir, spl, mov := per(ccBuffered), per(ccDirect), per(ccSplice), per(ccMemmove)
 	m.total.Report(b, b.N)
 	b.ReportMetric(bufd, UnitBufferedCPUPerKiB)
 	b.ReportMetric(dir, UnitDirectCPUPerKiB)
+	b.ReportMetric(spl, UnitSpliceCPUPerKiB)
 	b.ReportMetric(mov, UnitMemmoveCPUPerKiB)
 	if mov > 0 {
-		b.ReportMetric((bufd-dir)/mov, UnitCPUCopies)
+		b.ReportMetric((bufd-dir)/mov, UnitCopiesVsDirect)
+		b.ReportMetric((bufd-spl)/mov, UnitCopiesVsSplice)
 	}
+}
+
+// A splicer moves a block of a file through a pipe to /dev/null: the page
+// cache's read path without the copy to user memory. splice(2) from a file
+// into a pipe takes references to the page-cache folios; /dev/null's
+// splice_write drops them unread.
+type splicer struct {
+	file, null int
+	pipe       [2]int // read end, write end
+	bs         int64
+}
+
+// newSplicer opens path and /dev/null and makes a pipe that holds a block
+// of bs bytes; the benchmark closes them when it ends. One untimed splice
+// checks that the file system splices at all.
+func newSplicer(b *testing.B, path string, bs int64) *splicer {
+	sp := &splicer{bs: bs}
+	var err error
+	if sp.file, err = unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { unix.Close(sp.file) })
+	if sp.null, err = unix.Open("/dev/null", unix.O_WRONLY|unix.O_CLOEXEC, 0); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { unix.Close(sp.null) })
+	if err := unix.Pipe2(sp.pipe[:], unix.O_CLOEXEC); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { unix.Close(sp.pipe[0]); unix.Close(sp.pipe[1]) })
+	// A whole block in the pipe, so that one splice each way moves it.
+	if _, err := unix.FcntlInt(uintptr(sp.pipe[1]), unix.F_SETPIPE_SZ, int(bs)); err != nil {
+		b.Fatalf("F_SETPIPE_SZ %d: %v (/proc/sys/fs/pipe-max-size too small?)", bs, err)
+	}
+	if err := sp.splice(0); err != nil {
+		b.Fatal(err)
+	}
+	return sp
+}
+
+// splice moves the block at off through the pipe to /dev/null, retrying
+// short transfers.
+func (sp *splicer) splice(off int64) error {
+	for done := int64(0); done < sp.bs; {
+		o := off + done
+		n, err := unix.Splice(sp.file, &o, sp.pipe[1], nil, int(sp.bs-done), unix.SPLICE_F_MOVE)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n == 0 {
+			return fmt.Errorf("splice from the file at offset %d: %d bytes, %v", o, n, err)
+		}
+		for left := n; left > 0; {
+			m, err := unix.Splice(sp.pipe[0], nil, sp.null, nil, int(left), unix.SPLICE_F_MOVE)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil || m == 0 {
+				return fmt.Errorf("splice from the pipe to /dev/null: %d bytes, %v", m, err)
+			}
+			left -= m
+		}
+		done += n
+	}
+	return nil
 }
 
 // hugeAnon maps size bytes of anonymous memory, asks for transparent huge

@@ -49,8 +49,10 @@ const (
 const (
 	UnitBufferedCPUPerKiB = "buffered-cpu-nsec/KiB" // buffered pread of a warm file: the kernel copies the page cache
 	UnitDirectCPUPerKiB   = "direct-cpu-nsec/KiB"   // O_DIRECT pread of the same file: the device DMAs into the buffer
-	UnitMemmoveCPUPerKiB  = "memmove-cpu-nsec/KiB"  // Go's memmove from a mapping of the same file: one CPU copy
-	UnitCPUCopies         = "cpu-copies"            // (buffered − direct) ÷ memmove: CPU copies per byte read(2) returns
+	UnitSpliceCPUPerKiB   = "splice-cpu-nsec/KiB"   // splice of the same warm file to a pipe and on to /dev/null: page references, no copy
+	UnitMemmoveCPUPerKiB  = "memmove-cpu-nsec/KiB"  // Go's memmove from memory (huge pages): one CPU copy
+	UnitCopiesVsDirect    = "copies-vs-direct"      // (buffered − direct) ÷ memmove
+	UnitCopiesVsSplice    = "copies-vs-splice"      // (buffered − splice) ÷ memmove
 )
 
 // A UnitInfo describes one custom benchmark unit and which direction is an
@@ -81,8 +83,10 @@ var units = []UnitInfo{
 	{UnitTLBShootdownsPerPass, "lower", "TLB shootdown interrupts per pass, machine-wide from /proc/interrupts (BenchmarkReaders); other processes add to it"},
 	{UnitBufferedCPUPerKiB, "lower", "CPU nanoseconds (thread clock, user+system) per KiB of buffered pread from a warm file (BenchmarkCopyCost)"},
 	{UnitDirectCPUPerKiB, "lower", "CPU nanoseconds (thread clock, user+system) per KiB of O_DIRECT pread of the same file into the same buffer (BenchmarkCopyCost)"},
-	{UnitMemmoveCPUPerKiB, "lower", "CPU nanoseconds (thread clock) per KiB of Go's memmove from a mapping of the same warm file into the same buffer: one CPU copy (BenchmarkCopyCost)"},
-	{UnitCPUCopies, "lower", "CPU copies per byte that read(2) returns, inferred as (buffered − O_DIRECT) ÷ memmove CPU per KiB, per sample (BenchmarkCopyCost)"},
+	{UnitSpliceCPUPerKiB, "lower", "CPU nanoseconds (thread clock, user+system) per KiB spliced from the same warm file into a pipe and on to /dev/null: the page-cache path with no copy (BenchmarkCopyCost)"},
+	{UnitMemmoveCPUPerKiB, "lower", "CPU nanoseconds (thread clock) per KiB of Go's memmove into the same buffer from an anonymous buffer as large as the file: one CPU copy (BenchmarkCopyCost)"},
+	{UnitCopiesVsDirect, "lower", "CPU copies per byte read(2) returns, inferred per sample as (buffered − O_DIRECT) ÷ memmove CPU per KiB (BenchmarkCopyCost)"},
+	{UnitCopiesVsSplice, "lower", "CPU copies per byte read(2) returns, inferred per sample as (buffered − splice) ÷ memmove CPU per KiB (BenchmarkCopyCost)"},
 	{UnitWakeP50, "lower", "median lateness of a sleeping bystander goroutine's wake-ups, microseconds (BenchmarkBystander)"},
 	{UnitWakeP99, "lower", "99th percentile lateness of the bystander's wake-ups, microseconds (BenchmarkBystander)"},
 	{UnitWakeMax, "lower", "largest lateness of the bystander's wake-ups, microseconds (BenchmarkBystander)"},
