@@ -1,7 +1,16 @@
-# mmapbench: two commands on a fresh machine with only Go:
+# mmapbench: two commands on a fresh machine with Go, make and git (README,
+# "What a machine needs"):
 #   make bench   the main benchmark job, with embedded defaults
-#   make test    vet, the race-enabled tests, and every benchmark once
+#   make test    vet, the tests (with -race where cgo has a C compiler), and every benchmark once
+# Exit status of every target: 0 ok, 1 a measurement or comparison found a
+# failure or regression, 2 bad input or environment, before any work.
 GO ?= go
+
+# cgo works: CGO_ENABLED is on and the C compiler it names exists. -race
+# needs it; without it the tests build with CGO_ENABLED=0, which needs no
+# compiler. Evaluated only by the targets that use it.
+cgo_ok = $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC | cut -d' ' -f1)" >/dev/null 2>&1 && echo 1)
+nocgo = $(if $(cgo_ok),,CGO_ENABLED=0)
 
 # make bench's knobs are scripts/bench.sh's environment variables:
 # make bench COUNT=10 BENCHTIME=0.5s SIZES=16MiB,1GiB MMAPBENCH_DIR=/mnt/nvme
@@ -12,14 +21,21 @@ all: test
 test: vet race benchonce
 
 vet:
-	$(GO) vet ./...
+	$(nocgo) $(GO) vet ./...
 
+# The tests with the race detector, or, where cgo has no C compiler, the
+# same tests without it, saying so.
 race:
+ifeq ($(cgo_ok),1)
 	$(GO) test -race -count=1 ./...
+else
+	@echo "make test: cgo has no C compiler (CGO_ENABLED=$$($(GO) env CGO_ENABLED), CC=$$($(GO) env CC)): running the tests without -race" >&2
+	CGO_ENABLED=0 $(GO) test -count=1 ./...
+endif
 
 # Every benchmark once, so that none can rot between benchmark runs.
 benchonce:
-	$(GO) test -run '^$$' -bench . -benchtime=1x ./...
+	$(nocgo) $(GO) test -run '^$$' -bench . -benchtime=1x ./...
 
 # The quick profile: every backend, copy and view, warm and cold, seq and
 # rand, 4KiB and 1MiB, one-shot open+read; under 3 minutes on 2 cores.
@@ -91,12 +107,25 @@ report: plots
 # (mmapbench regress -old a.txt -new b.txt is the gate on the same files.)
 compare:
 	@test -n "$(OLD)" && test -n "$(NEW)" || { echo "usage: make compare OLD=old.txt NEW=new.txt" >&2; exit 2; }
-	$(GO) tool benchstat $(OLD) $(NEW)
+	$(call benchstat_checked,$(OLD) $(NEW))
 
 # One run's backends side by side, pread first: make backends FILE=results/x.txt
 backends:
 	@test -n "$(FILE)" || { echo "usage: make backends FILE=results/x.txt" >&2; exit 2; }
-	$(GO) tool benchstat -col '/backend@(pread osfile mmap mmapgo null)' -row .name,/access,/pattern,/bs,/cache,/size $(FILE)
+	$(call benchstat_checked,-col '/backend@(pread osfile mmap mmapgo null)' -row .name$(comma)/access$(comma)/pattern$(comma)/bs$(comma)/cache$(comma)/size $(FILE))
+
+# benchstat exits 0 on a missing or unreadable file and on lines it cannot
+# parse (it complains on stderr), and prints nothing for a file with no
+# results: either is bad input, exit 2.
+comma := ,
+define benchstat_checked
+	@err=$$(mktemp); out=$$(mktemp); trap 'rm -f "$$err" "$$out"' EXIT; \
+	$(GO) tool benchstat $(1) >"$$out" 2>"$$err"; status=$$?; \
+	cat "$$out"; cat "$$err" >&2; \
+	if [ $$status -ne 0 ] || [ -s "$$err" ] || [ ! -s "$$out" ]; then \
+		echo "make $@: benchstat could not read its input (above), or found no results in it" >&2; exit 2; \
+	fi
+endef
 
 # The regression gate as CI runs it: BASE (default origin/main) against HEAD,
 # interleaved on this machine; results in results/ci.
