@@ -45,7 +45,7 @@ var units = []UnitInfo{
 	{UnitP999, "lower", "99.9th percentile one-way latency per round trip, raw, ns"},
 	{UnitMax, "lower", "largest one-way latency of any round trip, raw, ns"},
 	{UnitBatchRT, "higher", "round trips per batch (K) of ns/op, the batch one-way latency: K round trips timed with two clock reads in all, / 2K, median over batches; K keeps the clock under 1% of a batch"},
-	{UnitClock, "lower", "cost of one clock read on the measuring side, ns: the median of back-to-back reads; one is inside every round trip timed alone"},
+	{UnitClock, "lower", "cost of one clock read on the measuring side, ns: back-to-back reads, the median of 101 means of 100 differences; one is inside every round trip timed alone"},
 	{UnitCPUPerMsg, "lower", "user+system CPU of both sides per one-way message, ns (spinning is not free)"},
 	{UnitMinFlt, "lower", "minor page faults of both sides per message (write-back write-protects a file page; the next store faults)"},
 	{UnitCtxSw, "lower", "context switches of both sides per message"},

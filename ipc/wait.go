@@ -96,6 +96,26 @@ func (w *waiter) post(v uint32) {
 	}
 }
 
+// exchange posts v and waits for the other side's answer: the word's next
+// value. It is each side's whole turn of a round trip, one call: a
+// spinning waiter on a mapping stores and loads the word itself, with
+// nothing between its store and its first load (measured here: a post and
+// a waitChange call per turn made the floor row 10–40% slower than the
+// bare loop).
+func (w *waiter) exchange(v uint32) uint32 {
+	if w.spin {
+		seq := w.seq
+		atomic.StoreUint32(seq, v)
+		for {
+			if got := atomic.LoadUint32(seq); got != v {
+				return got
+			}
+		}
+	}
+	w.post(v)
+	return w.waitChange(v)
+}
+
 // waitChange waits until the word differs from old and returns its value.
 // Spinning on a mapping is an inlined atomic load per iteration. (Inlining
 // waitChange and post themselves made the spin rows slower here, 51 against
