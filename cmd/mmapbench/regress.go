@@ -20,7 +20,7 @@ import (
 // The gate's settings for -base, calibrated on the project's 2-vCPU VM
 // (README, "The regression gate"). The rows: warm sequential 4KiB copy
 // reads through every backend, five rows of 0.02s a sample, so that 80
-// pairs fit in about 45 seconds of a 60-second budget. alpha 0.01: each
+// pairs take about 30 seconds of a 60-second budget here. alpha 0.01: each
 // row's interval is at 99%, which keeps the five rows' joint false-alarm
 // rate low. The threshold: see defaultGateThreshold.
 const (
@@ -37,9 +37,12 @@ const (
 // variable ignore it.
 var defaultGateEnv = []string{"MMAPBENCH_SIZES=16MiB"}
 
-// defaultGateThreshold is -base's threshold, chosen from the calibration
-// (README, "The regression gate").
-const defaultGateThreshold = "5%"
+// defaultGateThreshold is -base's threshold, chosen from a reduced
+// calibration (README, "The regression gate"): at 2% five A/A runs passed
+// of five and a realised 10% slowdown was caught in five of five. A
+// smaller threshold would catch more in simulation but was not measured on
+// real runs, so the choice stays at the value the runs were made with.
+const defaultGateThreshold = "2%"
 
 // defaultGateFilter is the units -base gates unless -filter says
 // otherwise: time and throughput, and allocation. The OS counters of the

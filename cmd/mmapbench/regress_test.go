@@ -130,8 +130,9 @@ func BenchmarkWork(b *testing.B) {
 		t.Errorf("head is not described as the working tree:\n%s", stderr)
 	}
 
-	// The files of a -base run pair, and -old/-new on them reproduce
-	// its verdict; -unpaired uses the U test on the same samples.
+	// The files of a -base run pair, and -old/-new on them with -base's
+	// settings (threshold 2%, alpha 0.01) reproduce its verdict;
+	// -unpaired uses the U test on the same samples.
 	base, err := os.ReadFile(filepath.Join(out, "base.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -141,15 +142,15 @@ func BenchmarkWork(b *testing.B) {
 	}
 	outDoubled := filepath.Join(t.TempDir(), "doubled")
 	code, stdout, stderr = runCapture(append(common, "-head-env", "TINY_WORK=2", "-out", outDoubled)...)
-	wantVerdict := "regress: FAIL: paired: 1 of 1 rows regressed by more than 5%: the whole 99% interval of the median new/old of 10 pairs; worst Work-2 work/op +100.0% [+100.0%, +100.0%]"
+	wantVerdict := "regress: FAIL: paired: 1 of 1 rows regressed by more than 2%: the whole 99% interval of the median new/old of 10 pairs; worst Work-2 work/op +100.0% [+100.0%, +100.0%]"
 	if code != exitFail || !strings.Contains(stdout, wantVerdict) {
 		t.Errorf("-out doubled: exit %d\nstdout:\n%s\nstderr:\n%s\nwant %q", code, stdout, stderr, wantVerdict)
 	}
-	pairedFiles := []string{"-old", filepath.Join(outDoubled, "base.txt"), "-new", filepath.Join(outDoubled, "head.txt"), "-alpha", "0.01", "-filter", ".unit:work/op"}
+	pairedFiles := []string{"-old", filepath.Join(outDoubled, "base.txt"), "-new", filepath.Join(outDoubled, "head.txt"), "-threshold", "2%", "-alpha", "0.01", "-filter", ".unit:work/op"}
 	if code, stdout, stderr := runCapture(append([]string{"regress"}, pairedFiles...)...); code != exitFail || !strings.Contains(stdout, wantVerdict) {
 		t.Errorf("-old/-new on the -base files: exit %d\nstdout:\n%s\nstderr:\n%s\nwant %q", code, stdout, stderr, wantVerdict)
 	}
-	if code, stdout, _ := runCapture(append([]string{"regress", "-unpaired"}, pairedFiles...)...); code != exitFail || !strings.Contains(stdout, "regress: FAIL: unpaired: 1 of 1 rows regressed by more than 5% at p < 0.01") || !strings.Contains(stdout, "unpaired: unpaired as asked") {
+	if code, stdout, _ := runCapture(append([]string{"regress", "-unpaired"}, pairedFiles...)...); code != exitFail || !strings.Contains(stdout, "regress: FAIL: unpaired: 1 of 1 rows regressed by more than 2% at p < 0.01") || !strings.Contains(stdout, "unpaired: unpaired as asked") {
 		t.Errorf("-unpaired on the -base files: exit %d\nstdout:\n%s", code, stdout)
 	}
 
