@@ -40,7 +40,7 @@ func Figures() []Figure {
 			"The same times divided by pread's at each size: the crossover is where a line crosses 1.",
 			openReadRatio},
 		{"ipc-spin", "IPC one-way latency, spinning waiter",
-			"Percentiles of the one-way latency between two processes sharing a record, per backend (BenchmarkIPC, wait=spin); floor is two threads of one process.",
+			"One-way latency between two processes sharing a record, per backend (BenchmarkIPC, wait=spin): first the batch figure (K round trips per two clock reads, ÷ 2K, median over batches), then the percentiles per round trip, raw (each carries one clock read, half of it one way); floor is two threads of one process, floor-bare the bare loop (batch only).",
 			func(rs *Results) (*chart, error) { return ipcLatency(rs, "spin") }},
 		{"ipc-futex", "IPC one-way latency, futex waiter",
 			"The same with the waiter sleeping on a futex (wait=futex): wake-ups, not memory, set the latency.",
@@ -264,9 +264,9 @@ var Percentiles = []struct{ Unit, Label string }{
 	{"p50-nsec", "p50"}, {"p90-nsec", "p90"}, {"p99-nsec", "p99"}, {"p99.9-nsec", "p99.9"}, {"max-nsec", "max"},
 }
 
-// IPCBackends is the order of the IPC backends: the floor first, the
-// system-call backends last.
-var IPCBackends = []string{"floor", "mmap", "mmapgo", "posixshm", "memfd", "sysv", "pread", "osfile"}
+// IPCBackends is the order of the IPC backends: the floor rows first (the
+// bare loop, then the harness's), the system-call backends last.
+var IPCBackends = []string{"floor-bare", "floor", "mmap", "mmapgo", "posixshm", "memfd", "sysv", "pread", "osfile"}
 
 func ipcLatency(rs *Results, wait string) (*chart, error) {
 	rows := rs.Rows("IPC", map[string]string{"wait": wait})
@@ -274,7 +274,9 @@ func ipcLatency(rs *Results, wait string) (*chart, error) {
 		return nil, fmt.Errorf("%w: no BenchmarkIPC results with wait=%s", ErrNoData, wait)
 	}
 	c := newChart(fmt.Sprintf("IPC one-way latency, wait=%s", wait),
-		"percentile of one-way latency (max: the largest of all round trips)", "one-way latency (log scale)")
+		"batch one-way latency, then percentiles per round trip (raw; max: the largest of all round trips)", "one-way latency (log scale)")
+	// x = 0 is the batch figure (ns/op, in rows that have batches), the
+	// percentiles follow from x = 1.
 	lo, hi := math.Inf(1), 0.0
 	for i, be := range sorted(Values(rows, "backend"), IPCBackends) {
 		r := rs.Row("IPC", map[string]string{"backend": be, "wait": wait})
@@ -282,9 +284,13 @@ func ipcLatency(rs *Results, wait string) (*chart, error) {
 			continue // a row with more keys (writeback): not in this figure
 		}
 		var xys plotter.XYs
+		if v, ok := r.Median("ns/op"); ok && v > 0 && len(r.Samples("rt/batch")) > 0 {
+			xys = append(xys, plotter.XY{X: 0, Y: v})
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
 		for j, p := range Percentiles {
 			if v, ok := r.Median(p.Unit); ok && v > 0 {
-				xys = append(xys, plotter.XY{X: float64(j), Y: v})
+				xys = append(xys, plotter.XY{X: float64(j + 1), Y: v})
 				lo, hi = math.Min(lo, v), math.Max(hi, v)
 			}
 		}
@@ -298,12 +304,12 @@ func ipcLatency(rs *Results, wait string) (*chart, error) {
 	if len(c.names) == 0 {
 		return nil, fmt.Errorf("%w: no percentile units in the BenchmarkIPC results with wait=%s", ErrNoData, wait)
 	}
-	var ticks gplot.ConstantTicks
+	ticks := gplot.ConstantTicks{{Value: 0, Label: "batch"}}
 	for j, p := range Percentiles {
-		ticks = append(ticks, gplot.Tick{Value: float64(j), Label: p.Label})
+		ticks = append(ticks, gplot.Tick{Value: float64(j + 1), Label: p.Label})
 	}
 	c.p.X.Tick.Marker = ticks
-	c.p.X.Min, c.p.X.Max = -0.3, float64(len(Percentiles)-1)+0.3
+	c.p.X.Min, c.p.X.Max = -0.3, float64(len(Percentiles))+0.3
 	logAxis(&c.p.Y, lo, hi, FormatNanos)
 	return c, nil
 }

@@ -17,6 +17,7 @@ type Files struct {
 	Durable string // <date>-<host>-durable.txt: output of mmapbench ipc -mode durable
 	Count   string // <date>-<host>-count.txt: output of mmapbench ipc -mode count
 	// Optional: each is left out of the report when its file is missing.
+	IPCWriteback  string // <date>-<host>-ipc-writeback.txt: mmapbench ipc -writeback (make bench); claim 5's writeback half
 	Sched         string // <date>-<host>-sched.txt: BenchmarkBystander at -cpu 1,2 (make bench)
 	OOM           string // <date>-<host>-oom.txt: summary of mmapbench oom (make oom)
 	OOMSeries     string // <date>-<host>-oom.csv: its time series
@@ -28,7 +29,7 @@ type Files struct {
 func Siblings(bench string) Files {
 	stem := strings.TrimSuffix(bench, ".txt")
 	return Files{Bench: bench, IPC: stem + "-ipc.txt", Durable: stem + "-durable.txt", Count: stem + "-count.txt",
-		Sched: stem + "-sched.txt", OOM: stem + "-oom.txt", OOMSeries: stem + "-oom.csv",
+		IPCWriteback: stem + "-ipc-writeback.txt", Sched: stem + "-sched.txt", OOM: stem + "-oom.txt", OOMSeries: stem + "-oom.csv",
 		OOMZram: stem + "-oom-zram.txt", OOMZramSeries: stem + "-oom-zram.csv"}
 }
 

@@ -93,7 +93,7 @@ func Write(w io.Writer, in Input) error {
 
 func fileList(f Files) string {
 	var names []string
-	for _, n := range []string{f.Bench, f.IPC, f.Durable, f.Count, f.Sched, f.OOM, f.OOMSeries, f.OOMZram, f.OOMZramSeries} {
+	for _, n := range []string{f.Bench, f.IPC, f.IPCWriteback, f.Durable, f.Count, f.Sched, f.OOM, f.OOMSeries, f.OOMZram, f.OOMZramSeries} {
 		if n != "" {
 			names = append(names, "`"+filepath.Base(n)+"`")
 		}
@@ -368,25 +368,65 @@ func trim(v float64) string {
 
 func writeIPC(p printer, rs *plot.Results) {
 	rows := rs.Rows("IPC", nil)
-	p("## IPC: one-way latency between two processes\n\nMedians over the runs of BenchmarkIPC (ping-pong through a shared record; floor: two threads of one process).\n\n")
-	p("| backend | wait | runs | p50 | p90 | p99 | p99.9 | max | CPU per message | page faults per message |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, wait := range plot.Values(rows, "wait") {
-		for _, be := range plot.IPCBackends {
-			r := rs.Row("IPC", map[string]string{"backend": be, "wait": wait})
-			if r == nil {
-				continue
+	p("## IPC: one-way latency between two processes\n\n")
+	p("Medians over the runs of BenchmarkIPC (ping-pong through a shared record; floor: two threads of one process through the same harness; floor-bare: the tightest two-thread spin loop Go can write, batches only). "+
+		"**batch** is the one-way latency: K round trips timed with two clock reads in all, ÷ 2K, median over batches, K chosen so that the clock is under 1%% of a batch. "+
+		"p50 … max are per round trip, each timed alone and halved, **raw**: nothing is subtracted, so each carries one clock read (the clock column: back-to-back reads in the same run, the median of 101 means of 100), half of it one way. "+
+		"× floor is the batch figure ÷ the floor row's with the same wait%s.\n\n", clocksourceNote(rs))
+	p("| backend | wait | runs | batch | K | p50 | p90 | p99 | p99.9 | max | clock | × floor | CPU per message | page faults per message |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, wb := range append([]string{""}, plot.Values(rows, "writeback")...) {
+		for _, wait := range plot.Values(rows, "wait") {
+			floor, hasFloor := ipcFigure(ipcRow(rs, "floor", wait, ""), "ns/op")
+			for _, be := range plot.IPCBackends {
+				r := ipcRow(rs, be, wait, wb)
+				if r == nil {
+					continue
+				}
+				label := wait
+				if wb != "" {
+					label += ", fdatasync every " + wb
+				}
+				p("| %s | %s | %d |", be, label, len(r.Iters))
+				batched := len(r.Samples("rt/batch")) > 0
+				if v, ok := r.Median("ns/op"); ok && batched {
+					k, _ := r.Median("rt/batch")
+					p(" **%s** | %.0f |", plot.FormatNanos(v), k)
+				} else {
+					p(" – | – |") // a file from before batches: its ns/op is the p50
+				}
+				for _, pc := range plot.Percentiles {
+					if v, ok := r.Median(pc.Unit); ok {
+						p(" %s |", plot.FormatNanos(v))
+					} else {
+						p(" – |")
+					}
+				}
+				if c, ok := r.Median("clock-nsec"); ok {
+					p(" %s |", plot.FormatNanos(c))
+				} else {
+					p(" – |")
+				}
+				if v, ok := r.Median("ns/op"); ok && batched && hasFloor && floor > 0 {
+					p(" %.2f |", v/floor)
+				} else {
+					p(" – |")
+				}
+				cpu, _ := r.Median("cpu-nsec/msg")
+				flt, _ := r.Median("minflt/msg")
+				p(" %s | %.4f |\n", plot.FormatNanos(cpu), flt)
 			}
-			p("| %s | %s | %d |", be, wait, len(r.Iters))
-			for _, pc := range plot.Percentiles {
-				v, _ := r.Median(pc.Unit)
-				p(" %s |", plot.FormatNanos(v))
-			}
-			cpu, _ := r.Median("cpu-nsec/msg")
-			flt, _ := r.Median("minflt/msg")
-			p(" %s | %.4f |\n", plot.FormatNanos(cpu), flt)
 		}
 	}
 	p("\n")
+}
+
+// clocksourceNote names the clock source the IPC timings read, when the
+// results say.
+func clocksourceNote(rs *plot.Results) string {
+	if cs := rs.ConfigValue("clocksource"); cs != "" {
+		return "; clocksource: " + cs
+	}
+	return ""
 }
 
 func writeEvidence(p printer, in Input) {

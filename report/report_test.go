@@ -21,7 +21,14 @@ const fixture = "testdata/2026-11-25-vm.txt"
 func fixtureInput(t *testing.T) Input {
 	t.Helper()
 	files := Siblings(fixture)
-	rs, err := plot.Load(files.Bench, files.IPC, files.Sched, files.OOM, files.OOMSeries, files.OOMZram, files.OOMZramSeries)
+	paths := []string{files.Bench, files.IPC, files.Sched, files.OOM, files.OOMSeries, files.OOMZram, files.OOMZramSeries}
+	// As mmapbench report does: the writeback run when it is there.
+	if _, err := os.Stat(files.IPCWriteback); err == nil {
+		paths = append(paths, files.IPCWriteback)
+	} else {
+		files.IPCWriteback = ""
+	}
+	rs, err := plot.Load(paths...)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}

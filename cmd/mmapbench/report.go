@@ -22,6 +22,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("o", "results/REPORT.md", "write the report to `file`")
 	plots := fs.String("plots", "results/plots", "the `directory` of the figures (make plots), linked relative to the report")
 	ipcFile := fs.String("ipc", "", "IPC results `file` (default: FILE's sibling <stem>-ipc.txt)")
+	ipcWB := fs.String("ipc-writeback", "", "IPC results with writeback, mmapbench ipc -writeback (default: <stem>-ipc-writeback.txt; if missing, claim 5's writeback half is not measured)")
 	durable := fs.String("durable", "", "output of mmapbench ipc -mode durable (default: <stem>-durable.txt; left out if missing)")
 	count := fs.String("count", "", "output of mmapbench ipc -mode count (default: <stem>-count.txt; left out if missing)")
 	verdicts := fs.String("verdicts", "", "also write each claim's verdict and the crossover as JSON to `file` (make verdicts reads them)")
@@ -48,7 +49,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	for _, f := range []struct {
 		flag string
 		dst  *string
-	}{{*ipcFile, &files.IPC}, {*durable, &files.Durable}, {*count, &files.Count}} {
+	}{{*ipcFile, &files.IPC}, {*ipcWB, &files.IPCWriteback}, {*durable, &files.Durable}, {*count, &files.Count}} {
 		if f.flag != "" {
 			*f.dst = f.flag
 		}
@@ -63,6 +64,14 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	inputs := []string{files.Bench, files.IPC}
+	// The writeback rows load with the IPC rows: their names carry
+	// /writeback=<interval>, so they stay apart.
+	if exists(files.IPCWriteback) {
+		inputs = append(inputs, files.IPCWriteback)
+	} else {
+		fprintf(stderr, "mmapbench report: no %s: claim 5's writeback half is not measured (make bench writes it)\n", files.IPCWriteback)
+		files.IPCWriteback = ""
+	}
 	for _, opt := range []*string{&files.Sched, &files.OOM, &files.OOMSeries, &files.OOMZram, &files.OOMZramSeries} {
 		if exists(*opt) {
 			inputs = append(inputs, *opt)
