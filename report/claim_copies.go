@@ -4,16 +4,18 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/mmapbench/mmapbench/plot"
 	"golang.org/x/perf/benchmath"
 )
 
 // The units of BenchmarkCopyCost (bench/units.go): the reading thread's CPU
-// time per KiB moved into one aligned buffer.
+// time per KiB moved.
 const (
 	unitBufferedCPU = "buffered-cpu-nsec/KiB"
 	unitDirectCPU   = "direct-cpu-nsec/KiB"
+	unitSpliceCPU   = "splice-cpu-nsec/KiB"
 	unitMemmoveCPU  = "memmove-cpu-nsec/KiB"
 )
 
@@ -28,37 +30,58 @@ const (
 	notHereMsg = "not measurable here"
 )
 
-const rule1 = "CPU copies per byte that read(2) returns = (CPU per KiB of a buffered pread of a warm file − CPU per KiB of an O_DIRECT pread of the same file into the same aligned buffer) ÷ CPU per KiB of Go's memmove into that buffer from memory (an anonymous buffer as large as the file, on huge pages as the kernel's direct map is) " +
-	"(BenchmarkCopyCost: the reading thread's CLOCK_THREAD_CPUTIME_ID, user and system; the three interleaved op by op, so each sample's three figures share the machine's state). " +
-	"O_DIRECT's device DMAs into the buffer, so the difference is the buffered read's CPU copy, plus whatever else the two read paths do differently. " +
-	"Copies are computed per sample. **Not measurable here** when buffered is not dearer than O_DIRECT (benchmath's U test p < Alpha and the ratio of medians beyond 1+Tie), " +
-	"when the samples fall on both sides of 0.5 or 1.5 copies, or when all are below 0.5 (the copy is hidden by the paths' other costs). " +
-	"Otherwise **holds** if every sample shows at least 1.5 copies, and **holds only when** the device's DMA is counted as a copy if every sample shows 0.5–1.5 (the CPU copies once); " +
+const rule1 = "CPU copies per byte that read(2) returns = (CPU per KiB of a buffered pread of a warm file − CPU per KiB of a reference that moves the same bytes without a CPU copy) ÷ CPU per KiB of Go's memmove into the same buffer from memory (an anonymous buffer as large as the file, on huge pages as the kernel's direct map is). " +
+	"Two references: an O_DIRECT pread of the same file into the same aligned buffer (the device DMAs into it), and a splice of the same warm file into a pipe and on to /dev/null (the page cache's path, moving page references). " +
+	"BenchmarkCopyCost measures all four with the reading thread's CLOCK_THREAD_CPUTIME_ID (user and system), interleaved op by op, so a sample's figures share the machine's state; copies are computed per sample. " +
+	"A reference tells nothing (**not measurable here**) when the buffered read is not dearer than it (benchmath's U test p < Alpha and the ratio of medians beyond 1+Tie), " +
+	"when its samples fall on both sides of 0.5 or 1.5 copies, or when all are below 0.5 (the copy is hidden by the paths' other costs); the claim is not measurable here when no reference tells or two disagree. " +
+	"Otherwise **holds** if the samples show at least 1.5 copies, and **holds only when** the device's DMA is counted as a copy if they show 0.5–1.5 (the CPU copies once); " +
 	"**does not hold** if mmap `view` makes read calls (BenchmarkRead `read-syscalls/op` > 0.01). " +
 	"`rchar-B/op` decides nothing: it counts the bytes read(2) returns, one per byte by definition."
 
+// A copyRef is a way to move the bytes without a CPU copy, set against the
+// buffered read.
+type copyRef struct {
+	name, unit string
+	costs      string // what it does that the buffered read does not
+}
+
+var copyRefs = []copyRef{
+	{"O_DIRECT", unitDirectCPU, "page pinning, bio set-up, device notification and sleep"},
+	{"splice", unitSpliceCPU, "pipe buffers and a page reference taken and dropped per page"},
+}
+
+// An estimate is the copies one reference infers from one row.
+type estimate struct {
+	ref            copyRef
+	median         float64    // the reference's CPU per KiB
+	cmp            Comparison // buffered against the reference
+	copies, lo, hi float64    // median and per-sample range of (buffered − reference) ÷ memmove
+	bins           int        // the copies bin of every sample (0, 1 or 2); −1 when they differ
+	why, short     string     // why it tells nothing, in full and in a few words; "" when it tells
+}
+
 // copyCost is the inference from one BenchmarkCopyCost row.
 type copyCost struct {
-	words                     string // the regime: "warm, file 8× the LLC (256MiB), 512KiB blocks"
-	buffered, direct, memmove float64
-	cmp                       Comparison // buffered against O_DIRECT
-	copies, lo, hi            float64    // median and per-sample range of (buffered − direct) ÷ memmove
-	boundLo, boundHi          float64    // per-sample range of buffered ÷ memmove: its copies at most
-	n                         int
-	bins                      int    // copies bin of every sample (0, 1 or 2); −1 when they differ
-	why                       string // why not measurable, "" when it is
+	words             string // the regime: "warm, file 8× the LLC (256MiB), 512KiB blocks"
+	buffered, memmove float64
+	boundLo, boundHi  float64 // per-sample range of buffered ÷ memmove: its copies at most
+	n                 int
+	est               []estimate // in copyRefs' order, those the row has
 }
 
 // copyCostOf infers copies from row, or reports false when the row lacks
-// one of the three units or their sample counts differ (they come from the
-// same benchmark lines, so a mismatch is a damaged file).
+// the buffered, memmove or O_DIRECT figures or their sample counts differ
+// (they come from the same benchmark lines, so a mismatch is a damaged
+// file). A row without splice figures (written before the benchmark had
+// them) is judged on O_DIRECT alone.
 func copyCostOf(m machine, row *plot.Row) (copyCost, bool) {
-	b, d, mv := row.Samples(unitBufferedCPU), row.Samples(unitDirectCPU), row.Samples(unitMemmoveCPU)
-	if len(b) == 0 || len(b) != len(d) || len(b) != len(mv) {
+	b, mv := row.Samples(unitBufferedCPU), row.Samples(unitMemmoveCPU)
+	if len(b) == 0 || len(b) != len(mv) || len(row.Samples(unitDirectCPU)) != len(b) {
 		return copyCost{}, false
 	}
 	size, _ := plot.ParseSize(row.Key("size"))
-	cc := copyCost{words: m.words(row.Key("cache"), size), n: len(b), bins: -2}
+	cc := copyCost{words: m.words(row.Key("cache"), size), n: len(b), buffered: center(b), memmove: center(mv)}
 	if bs := row.Key("bs"); bs != "" {
 		cc.words += ", " + bs + " blocks"
 	}
@@ -68,33 +91,46 @@ func copyCostOf(m machine, row *plot.Row) (copyCost, bool) {
 	case "4k":
 		cc.words += ", memmove from 4KiB pages"
 	}
-	cc.buffered, cc.direct, cc.memmove = center(b), center(d), center(mv)
-	cc.cmp = decide(b, d)
-	copies := make([]float64, len(b))
 	cc.boundLo, cc.boundHi = math.Inf(1), math.Inf(-1)
 	for i := range b {
-		copies[i] = (b[i] - d[i]) / mv[i]
-		bin := copyBin(copies[i])
-		if cc.bins == -2 {
-			cc.bins = bin
-		} else if cc.bins != bin {
-			cc.bins = -1
-		}
 		cc.boundLo, cc.boundHi = math.Min(cc.boundLo, b[i]/mv[i]), math.Max(cc.boundHi, b[i]/mv[i])
 	}
-	cc.copies = center(copies)
-	cc.lo, cc.hi = slices.Min(copies), slices.Max(copies)
-	switch {
-	case cc.cmp.Outcome != lose && cc.buffered <= cc.direct:
-		cc.why = fmt.Sprintf("O_DIRECT costs the reading thread as much CPU per byte as the buffered read or more (buffered ÷ O_DIRECT %s): its own per-call and per-page work (device notification, sleep, page pinning) is as large as the copy it saves, so the difference cannot isolate the copy", cc.cmp)
-	case cc.cmp.Outcome != lose:
-		cc.why = fmt.Sprintf("buffered and O_DIRECT CPU per byte do not differ beyond the noise (buffered ÷ O_DIRECT %s)", cc.cmp)
-	case cc.bins < 0:
-		cc.why = fmt.Sprintf("the samples' copies (%s) fall on both sides of %.1f or %.1f copies", span(cc.lo, cc.hi), minCopies, twoCopies)
-	case cc.bins == 0:
-		cc.why = fmt.Sprintf("the difference is under half a memmove in every sample (%s copies): the read paths' other costs hide the copy", span(cc.lo, cc.hi))
+	for _, ref := range copyRefs {
+		if r := row.Samples(ref.unit); len(r) == len(b) {
+			cc.est = append(cc.est, estimateOf(ref, b, r, mv))
+		}
 	}
 	return cc, true
+}
+
+func estimateOf(ref copyRef, b, r, mv []float64) estimate {
+	e := estimate{ref: ref, median: center(r), cmp: decide(b, r), bins: -2}
+	copies := make([]float64, len(b))
+	for i := range b {
+		copies[i] = (b[i] - r[i]) / mv[i]
+		switch bin := copyBin(copies[i]); {
+		case e.bins == -2:
+			e.bins = bin
+		case e.bins != bin:
+			e.bins = -1
+		}
+	}
+	e.copies, e.lo, e.hi = center(copies), slices.Min(copies), slices.Max(copies)
+	switch {
+	case e.cmp.Outcome != lose && center(b) <= e.median:
+		e.why = fmt.Sprintf("%s costs the reading thread as much CPU per byte as the buffered read or more (buffered ÷ %s %s): its own work (%s) is as large as the copy it saves", ref.name, ref.name, e.cmp, ref.costs)
+		e.short = "it costs as much CPU as the buffered read or more"
+	case e.cmp.Outcome != lose:
+		e.why = fmt.Sprintf("buffered and %s CPU per byte do not differ beyond the noise (buffered ÷ %s %s)", ref.name, ref.name, e.cmp)
+		e.short = "level with the buffered read"
+	case e.bins < 0:
+		e.why = fmt.Sprintf("the samples' copies against %s (%s) fall on both sides of %.1f or %.1f copies", ref.name, span(e.lo, e.hi), minCopies, twoCopies)
+		e.short = "its samples straddle a boundary"
+	case e.bins == 0:
+		e.why = fmt.Sprintf("the difference from %s is under half a memmove in every sample (%s copies): the paths' other costs hide the copy", ref.name, span(e.lo, e.hi))
+		e.short = "under half a copy"
+	}
+	return e
 }
 
 // copyBin is the number of copies a sample shows: 0 (under half a copy),
@@ -125,14 +161,26 @@ func center(xs []float64) float64 {
 }
 
 func (cc copyCost) evidence() []string {
-	return []string{
-		fmt.Sprintf("BenchmarkCopyCost, %s: CPU per KiB (thread clock, user+system; medians of %d interleaved samples): buffered pread %.1f ns, O_DIRECT pread %.1f ns, Go memmove %.1f ns",
-			cc.words, cc.n, cc.buffered, cc.direct, cc.memmove),
-		fmt.Sprintf("CPU copies per byte = (buffered − O_DIRECT) ÷ memmove = %.2f (per sample %s); buffered ÷ O_DIRECT %s", cc.copies, span(cc.lo, cc.hi), cc.cmp),
-		fmt.Sprintf("the buffered read's whole CPU per byte is %.2f–%.2f memmoves per sample: an upper bound on its copies if the kernel's copy costs what memmove does", cc.boundLo, cc.boundHi),
-		"uncertainty: the difference also holds what the two read paths do besides the copy (page-cache lookups; O_DIRECT's page pinning, bio set-up, device notification and sleep), " +
-			"and the yardstick is Go's memmove (an AVX loop), not the kernel's copy_to_user (rep movsb where the CPU has it)",
+	figs := fmt.Sprintf("BenchmarkCopyCost, %s: CPU per KiB (thread clock, user+system; medians of %d interleaved samples): buffered pread %.1f ns", cc.words, cc.n, cc.buffered)
+	for _, e := range cc.est {
+		figs += fmt.Sprintf(", %s %.1f ns", e.ref.name, e.median)
 	}
+	out := []string{figs + fmt.Sprintf(", Go memmove %.1f ns", cc.memmove)}
+	for _, e := range cc.est {
+		s := fmt.Sprintf("(buffered − %s) ÷ memmove = %.2f CPU copies per byte (per sample %s); buffered ÷ %s %s", e.ref.name, e.copies, span(e.lo, e.hi), e.ref.name, e.cmp)
+		if e.why != "" {
+			s += "; tells nothing: " + e.why
+		}
+		out = append(out, s)
+	}
+	var costs []string
+	for _, e := range cc.est {
+		costs = append(costs, e.ref.name+"'s "+e.ref.costs)
+	}
+	return append(out,
+		fmt.Sprintf("the buffered read's whole CPU per byte is %s memmoves per sample: an upper bound on its copies if the kernel's copy costs what memmove does", span(cc.boundLo, cc.boundHi)),
+		"uncertainty: a difference also holds what the paths do besides the copy (the buffered read's own system call; "+strings.Join(costs, "; ")+"), "+
+			"and the yardstick is Go's memmove (an AVX loop), not the kernel's copy_to_user (rep movsb where the CPU has it)")
 }
 
 func claimCopies(rs *plot.Results) Claim {
@@ -197,23 +245,44 @@ func claimCopies(rs *plot.Results) Claim {
 	return c
 }
 
-// copiesVerdict is the verdict of the CopyCost rows, which must agree: one
-// that cannot tell makes the claim not measurable here.
+// copiesVerdict is the verdict of the CopyCost rows. Within a row, the
+// references that tell must agree; across rows, so must the rows.
 func copiesVerdict(ccs []copyCost) (verdict, short string) {
+	notHere := func(why string) (string, string) {
+		return NotMeasured + ": " + notHereMsg + why, NotMeasured + ": " + notHereMsg
+	}
+	bins := -1
+	var how []string
 	for _, cc := range ccs {
-		if cc.why != "" {
-			bound := fmt.Sprintf("; read(2)'s whole CPU per byte is %s memmoves, at most that many copies if the kernel's copy costs what memmove does", span(cc.boundLo, cc.boundHi))
-			return NotMeasured + ": " + notHereMsg + " (" + cc.words + "): " + cc.why + bound, NotMeasured + ": " + notHereMsg
+		bound := fmt.Sprintf("; read(2)'s whole CPU per byte is %s memmoves, at most that many copies if the kernel's copy costs what memmove does", span(cc.boundLo, cc.boundHi))
+		var told []estimate
+		var whys, nots []string
+		for _, e := range cc.est {
+			if e.why == "" {
+				told = append(told, e)
+			} else {
+				whys = append(whys, e.why)
+				nots = append(nots, e.ref.name+" tells nothing here ("+e.short+")")
+			}
 		}
-		if cc.bins != ccs[0].bins {
-			return NotMeasured + ": " + notHereMsg + ": the block sizes disagree on the number of copies", NotMeasured + ": " + notHereMsg
+		if len(told) == 0 {
+			return notHere(" (" + cc.words + "): " + strings.Join(whys, "; ") + bound)
 		}
+		for _, e := range told {
+			switch {
+			case bins == -1:
+				bins = e.bins
+			case bins != e.bins:
+				return notHere(fmt.Sprintf(" (%s): the references or block sizes disagree on the number of copies (%s shows %.2f)", cc.words, e.ref.name, e.copies))
+			}
+			how = append(how, fmt.Sprintf("%.2f CPU copies per byte by (buffered − %s) ÷ memmove, %s over %d samples", e.copies, e.ref.name, span(e.lo, e.hi), cc.n))
+		}
+		how = append(how, nots...)
+		how = append(how, cc.words)
 	}
-	cc := ccs[0]
-	how := fmt.Sprintf("%.1f CPU copies per byte ((buffered − O_DIRECT pread) ÷ memmove CPU per KiB, %.1f–%.1f over %d samples, %s)", cc.copies, cc.lo, cc.hi, cc.n, cc.words)
-	if cc.bins == 2 {
-		return Holds + ": read(2) makes " + how, Holds
+	if bins == 2 {
+		return Holds + ": read(2) makes " + strings.Join(how, "; ") + "; mmap view reads in place", Holds
 	}
-	return HoldsOnly + " the device's DMA into the page cache is counted as a copy: the CPU copies each byte once, not twice: " + how + "; mmap view reads in place",
+	return HoldsOnly + " the device's DMA into the page cache is counted as a copy: the CPU copies each byte once, not twice: " + strings.Join(how, "; ") + "; mmap view reads in place",
 		HoldsOnly + " the DMA is counted: the CPU copies once, not twice"
 }
