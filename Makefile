@@ -128,14 +128,17 @@ define benchstat_checked
 endef
 
 # The regression gate as CI runs it: BASE (default origin/main) against HEAD,
-# interleaved on this machine; results in results/ci.
-# Knobs: BASE=origin/main HEAD_REF=HEAD COUNT= BENCH= BENCHTIME= THRESHOLD= ALPHA= FILTER=
+# interleaved on this machine and decided on the paired ratios; results in
+# results/ci. Knobs: BASE=origin/main HEAD_REF=HEAD COUNT= BENCH= BENCHTIME=
+# THRESHOLD= ALPHA= FILTER=
 bench-ci:
 	GO=$(GO) scripts/bench-ci.sh
 
-# The gate's A/A and injected-slowdown figures on this machine (README,
-# "The regression gate"); about 11 minutes on an idle machine.
-# Knobs: RUNS=20 SLOW=mmap:10% BASE=HEAD COUNT=
+# The gate's A/A and injected-slowdown figures on this machine, paired and
+# unpaired gates side by side on the same samples, with the knob's realised
+# shifts (README, "The regression gate"); about 40 minutes on an idle
+# machine. Knobs: RUNS=20 SLOW="mmap:3% mmap:5% mmap:10%" THRESHOLD= COUNT=
+# AA=1 FIRST=1 COST= REALISED=1 BASE=HEAD OUT=
 calibrate-gate:
 	GO=$(GO) scripts/calibrate-gate.sh
 

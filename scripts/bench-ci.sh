@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The CI regression gate (make bench-ci; .github/workflows/bench.yml):
 # builds the file I/O benchmarks of BASE and of HEAD_REF, runs them
-# interleaved on this machine (ABBA, COUNT samples each) and compares them
-# with mmapbench regress. base.txt, head.txt, regress.txt (tables and
+# interleaved on this machine (ABBA, COUNT pairs) and compares them with
+# mmapbench regress, paired: a row fails when the whole 99% interval of its
+# median ratio head/base lies beyond the threshold. base.txt, head.txt, regress.txt (tables and
 # verdict) and regress.meta (commits, settings, exit status) go to OUT.
 #
 # Exit status is mmapbench regress's: 0 no regression, 1 regression, 2 bad
@@ -14,10 +15,10 @@
 #   HEAD_REF=HEAD      the git ref to check ("" for the working tree)
 #   OUT=results/ci     where the results files go
 #   COUNT, BENCH, BENCHTIME, THRESHOLD, ALPHA, FILTER   mmapbench regress's
-#                      flags; unset, its calibrated -base defaults: 80 samples
-#                      a side of warm sequential 4KiB copy reads through every
-#                      backend at 0.02s, 5% at alpha 0.01, time, throughput
-#                      and allocation units
+#                      flags; unset, its -base defaults: 80 pairs of warm
+#                      sequential 4KiB copy reads through every backend (one
+#                      16MiB file) at 0.02s, 2% at alpha 0.01, time,
+#                      throughput and allocation units
 #   GO=go
 set -euo pipefail
 
