@@ -165,7 +165,7 @@ func runCopyCost(b *testing.B, bs, size int64, src []byte) {
 	checkCopyCostRegime(b, buffered, m.total, rounds*bs)
 
 	// The clock's own cost is in every window; take it out so that the
-	// memmove yardstick is the copy alone (it cancels in buffered − direct).
+	// memmove yardstick is the copy alone (it cancels in the differences).
 	kib := float64(rounds*bs) / 1024
 	per := func(o int) float64 {
 		return max(0, float64(cpu[o]-cpu[ccClock])) / kib
