@@ -161,6 +161,9 @@ func runRegress(args []string, stdout, stderr io.Writer) int {
 	case *count < regress.MinRunSamples:
 		fprintf(stderr, "mmapbench regress: -count %d: want at least %d samples a side\n", *count, regress.MinRunSamples)
 		return exitUsage
+	case !*unpaired && *count < regress.MinPairs(opt.Alpha):
+		fprintf(stderr, "mmapbench regress: -count %d: at -alpha %v the paired interval needs at least %d pairs\n", *count, opt.Alpha, regress.MinPairs(opt.Alpha))
+		return exitUsage
 	}
 	if opt.Filter == "" {
 		opt.Filter = defaultGateFilter

@@ -38,6 +38,8 @@ func TestRegressFiles(t *testing.T) {
 		{[]string{"-old", "a", "-new", "b", "-count", "20"}, exitUsage, "", "-count applies only with -base"},
 		{[]string{"-old", "a", "-new", "b", "-threshold", "x"}, exitUsage, "", "-threshold"},
 		{[]string{"-base", "HEAD", "-count", "5"}, exitUsage, "", "want at least 10"},
+		{[]string{"-base", "HEAD", "-count", "10", "-alpha", "0.001"}, exitUsage, "", "-count 10: at -alpha 0.001 the paired interval needs at least 12 pairs"},
+		{[]string{"-base", "HEAD", "-env", "nokey"}, exitUsage, "", "want KEY=VALUE"},
 		{[]string{}, exitUsage, "", "want -old FILE -new FILE, or -base REF"},
 		{[]string{"stray"}, exitUsage, "", "unexpected argument"},
 	} {
