@@ -107,11 +107,15 @@ if [ "${IPC:-1}" != 0 ]; then
 	# Claim 5's writeback half: a third party calls fdatasync on the shared
 	# object every millisecond while mmap and the other shared memories with
 	# a descriptor spin (sysv has none; a futex wake-up would hide a
-	# microsecond fault). 1ms puts about one sync among every few thousand
-	# round trips, enough to reach the p99.9 of a million; about 5 s.
+	# microsecond fault). The syncing thread gets a CPU only when the
+	# scheduler preempts a spinner, so a row sees 100 to 500 syncs, and
+	# mmap's p99.9 sits near the fraction of round trips they slow: some
+	# rows miss it. Twice COUNT rounds of half a million round trips give
+	# the U test the rounds to tell; about 5 to 12 s.
 	wbout="${OUT%.txt}-ipc-writeback.txt"
-	echo "mmapbench: mmap under writeback (mmapbench ipc -backend mmap,posixshm,memfd -wait spin -writeback 1ms -samples 1000000 -count $COUNT); results in $wbout" >&2
-	wbargs=(ipc -backend mmap,posixshm,memfd -wait spin -writeback 1ms -samples 1000000 -count "$COUNT")
+	wbcount=$((2 * COUNT))
+	echo "mmapbench: mmap under writeback (mmapbench ipc -backend mmap,posixshm,memfd -wait spin -writeback 1ms -samples 500000 -count $wbcount); results in $wbout" >&2
+	wbargs=(ipc -backend mmap,posixshm,memfd -wait spin -writeback 1ms -samples 500000 -count "$wbcount")
 	[ -n "${MMAPBENCH_DIR:-}" ] && wbargs+=(-dir "$MMAPBENCH_DIR")
 	"$bin/mmapbench" "${wbargs[@]}" >"$wbout"
 fi
