@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/mmapbench/mmapbench/internal/privdir"
 )
 
 // skipUnlessEvictable skips a cold case, or a test that needs eviction,
@@ -388,7 +390,7 @@ func TestTmpfsBenchDir(t *testing.T) {
 	after, _ := filepath.Glob(filepath.Join(diskTempDir, PrivatePrefix+"*"))
 	for _, d := range after {
 		if !slicesContain(before, d) {
-			if pid, _ := os.ReadFile(filepath.Join(d, privateLock)); strings.TrimSpace(string(pid)) != "" && lockHeld(d) {
+			if privdir.Held(d) {
 				continue // another live run's
 			}
 			t.Errorf("left in %s: %s", diskTempDir, d)
@@ -403,14 +405,4 @@ func slicesContain(s []string, v string) bool {
 		}
 	}
 	return false
-}
-
-// lockHeld reports whether dir's lock file is held by a live run.
-func lockHeld(dir string) bool {
-	f, err := os.Open(filepath.Join(dir, privateLock))
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	return unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil
 }
