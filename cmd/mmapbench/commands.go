@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/internal/privdir"
 )
 
 // A command is one subcommand of mmapbench.
@@ -96,12 +97,13 @@ func runBackends(args []string, stdout, stderr io.Writer) int {
 	}
 	// The optional interfaces are a property of the stores, not the table:
 	// open a one-page store of each backend to ask.
-	dir, err := os.MkdirTemp("", "mmapbench-backends-")
+	pd, err := privdir.Make(os.TempDir(), "mmapbench-backends-", stderr)
 	if err != nil {
-		fprintf(stderr, "mmapbench backends: %v\n", err)
-		return exitFail
+		fprintf(stderr, "mmapbench backends: the temp dir: %v\n", err)
+		return exitUsage
 	}
-	defer os.RemoveAll(dir)
+	defer pd.Remove()
+	dir := pd.Path
 	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tOPTIONS\tINTERFACES\tDESCRIPTION")
 	for _, b := range impl.Backends() {
