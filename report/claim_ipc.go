@@ -130,9 +130,10 @@ func (c ipcCase) short() string {
 }
 
 // slowerWhere describes the cases of one condition where mmap is slower,
-// or "" if it is slower in none. A loss at the tail beside a p50 that is
-// not a loss is said as exactly that, with both figures.
-func slowerWhere(cases []ipcCase, writeback string) string {
+// with figures and without (for make verdicts, which compares runs), or ""
+// if it is slower in none. A loss at the tail beside a p50 that is not a
+// loss is said as exactly that, with both figures.
+func slowerWhere(cases []ipcCase, writeback string) (where, short string) {
 	var lost []ipcCase
 	for _, k := range cases {
 		if k.cmp.Outcome == lose {
@@ -140,7 +141,7 @@ func slowerWhere(cases []ipcCase, writeback string) string {
 		}
 	}
 	if len(lost) == 0 {
-		return ""
+		return "", ""
 	}
 	cond := cases[0].cond
 	if writeback != "" {
@@ -152,13 +153,15 @@ func slowerWhere(cases []ipcCase, writeback string) string {
 		if mid.cmp.Outcome == win {
 			how = "faster"
 		}
-		return fmt.Sprintf("%s: mmap is %s at p50 (%s %s) but slower at p99.9 (%s)", cond, how, mid.stat.desc, mid.short(), lost[0].short())
+		return fmt.Sprintf("%s: mmap is %s at p50 (%s %s) but slower at p99.9 (%s)", cond, how, mid.stat.desc, mid.short(), lost[0].short()),
+			fmt.Sprintf("%s: mmap is %s at p50 but slower at p99.9", cond, how)
 	}
-	var parts []string
+	var parts, names []string
 	for _, k := range lost {
 		parts = append(parts, k.stat.name+" "+k.short())
+		names = append(names, k.stat.name)
 	}
-	return cond + ": mmap is slower at " + strings.Join(parts, " and at ")
+	return cond + ": mmap is slower at " + strings.Join(parts, " and at "), cond + ": mmap is slower at " + strings.Join(names, " and at ")
 }
 
 // referenceSamples returns the samples claim 5 compares mmap's with: per
@@ -249,7 +252,7 @@ func writebackIntervals(rs *plot.Results, wait string) []string {
 func claimSyscalls(rs *plot.Results) Claim {
 	c := Claim{Text: "mmap is slower than other shared memory because it makes system calls", Rule: rule5, Verdict: NotMeasured}
 	var all, slower []ipcCase
-	var conditions []string // where mmap is slower, one per condition
+	var conditions, shorts []string // where mmap is slower, one per condition
 	wbMeasured := false
 	for _, half := range []string{"steady", "writeback"} {
 		for _, wait := range []string{"spin", "futex"} {
@@ -283,8 +286,8 @@ func claimSyscalls(rs *plot.Results) Claim {
 						slower = append(slower, k)
 					}
 				}
-				if w := slowerWhere(cases, wb); w != "" {
-					conditions = append(conditions, w)
+				if w, sh := slowerWhere(cases, wb); w != "" {
+					conditions, shorts = append(conditions, w), append(shorts, sh)
 				}
 			}
 		}
@@ -309,12 +312,15 @@ func claimSyscalls(rs *plot.Results) Claim {
 		if !wbMeasured {
 			c.Verdict += " without writeback; with writeback: not measured"
 		}
+		c.Short = c.Verdict
 	case len(slower) == len(all):
 		c.Verdict = Holds
 	default:
 		c.Verdict = HoldsOnly + " " + strings.Join(conditions, "; ")
+		c.Short = HoldsOnly + " " + strings.Join(shorts, "; ")
 		if !wbMeasured {
 			c.Verdict += "; with writeback: not measured"
+			c.Short += "; with writeback: not measured"
 		}
 	}
 	return c

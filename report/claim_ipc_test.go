@@ -68,6 +68,9 @@ func TestClaim5TailUnderWriteback(t *testing.T) {
 			t.Errorf("verdict %q lacks %q", c.Verdict, want)
 		}
 	}
+	if want := HoldsOnly + " its file is written back (wait=spin, fdatasync every 1ms): mmap is level at p50 but slower at p99.9"; c.Short != want {
+		t.Errorf("Short = %q; want %q", c.Short, want)
+	}
 	if strings.Contains(c.Verdict, "no writeback") {
 		t.Errorf("verdict %q names the steady state, where mmap is level", c.Verdict)
 	}
