@@ -2,8 +2,6 @@ package report
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -40,18 +38,7 @@ func copyResults(t *testing.T, rows []copyRow, extra ...string) *plot.Results {
 	for _, l := range extra {
 		b.WriteString(l + "\n")
 	}
-	path := filepath.Join(t.TempDir(), "r.txt")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rs, err := plot.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rs.Warnings) > 0 {
-		t.Fatalf("crafted results do not parse: %v", rs.Warnings)
-	}
-	return rs
+	return loadText(t, b.String())
 }
 
 // withCopies returns buffered samples that are direct plus k memmoves, the

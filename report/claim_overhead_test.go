@@ -2,8 +2,6 @@ package report
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,15 +19,7 @@ func claim2Results(t *testing.T, rows map[string][]float64) *plot.Results {
 			fmt.Fprintf(&b, "Benchmark%s-2 \t 1000 \t %g ns/op\n", name, v)
 		}
 	}
-	path := filepath.Join(t.TempDir(), "r.txt")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rs, err := plot.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rs
+	return loadText(t, b.String())
 }
 
 func readName(backend, access, pattern, bs, cache, size string) string {
