@@ -107,8 +107,8 @@ func runBare(ctx context.Context, cfg Config) (Result, error) {
 }
 
 // bareChanger stores seq+1 and spins until it reads seq+2: warmup round
-// trips, calibrationRounds timed one by one to size the batch, then enough
-// batches of k round trips for samples round trips, each batch timed.
+// trips, the pilot batches that size the batch (as the changer's), then
+// enough batches of k round trips for samples round trips, each timed.
 func bareChanger(word *atomic.Uint32, warmup, samples int, clock float64, batches *Recorder) (k, rounds int) {
 	var seq uint32
 	for range warmup {
@@ -118,14 +118,16 @@ func bareChanger(word *atomic.Uint32, warmup, samples int, clock float64, batche
 		seq += 2
 	}
 	epoch := time.Now()
-	var cal [calibrationRounds]time.Duration
+	var cal [calibrationBatches]time.Duration
 	for i := range cal {
 		t0 := time.Since(epoch)
-		word.Store(seq + 1)
-		for word.Load() != seq+2 {
+		for range calibrationK {
+			word.Store(seq + 1)
+			for word.Load() != seq+2 {
+			}
+			seq += 2
 		}
 		cal[i] = time.Since(epoch) - t0
-		seq += 2
 	}
 	slices.Sort(cal[:])
 	k = batchSize(clock, median(cal[:]))

@@ -119,16 +119,24 @@ func (b Batch) ClockShare(clock float64) float64 {
 // long still keeps the clock under 1% of the batch.
 const clockShareInverse = 200
 
-// calibrationRounds is how many round trips the changer times one by one,
-// after its warm-up, to estimate a round trip for sizing the batches.
-const calibrationRounds = 101
+// The changer sizes its batches from calibrationBatches pilot batches of
+// calibrationK round trips each, timed as batches are: the median pilot
+// is the estimate of a round trip in the batch loop itself. (Round trips
+// timed one by one are no estimate: here they take twice as long as in a
+// batch, well beyond the clock read they carry.)
+const (
+	calibrationBatches = 7
+	calibrationK       = 16
+	calibrationRounds  = calibrationBatches * calibrationK
+)
 
 // batchSize returns K, the round trips per batch that make one clock read
-// (clock ns) at most 1/clockShareInverse of the batch, given the median raw
-// round trip rtRaw (which includes a clock read: subtracted here, so that
-// the estimate of the round trip errs short and K errs large).
-func batchSize(clock float64, rtRaw time.Duration) int {
-	rt := math.Max(float64(rtRaw)-clock, 1)
+// (clock ns) at most 1/clockShareInverse of the batch, given the median
+// pilot batch of calibrationK round trips (which includes a clock read:
+// subtracted here, so that the estimate of the round trip errs short and K
+// errs large).
+func batchSize(clock float64, pilot time.Duration) int {
+	rt := math.Max((float64(pilot)-clock)/calibrationK, 1)
 	return max(1, int(math.Ceil(clock*clockShareInverse/rt)))
 }
 

@@ -32,12 +32,13 @@ type measurement struct {
 
 // changer is the measuring side of the ping-pong: it stores seq+1 and waits
 // for the monitor's seq+2. After p.warmup round trips that are not timed,
-// it times calibrationRounds round trips one by one to choose K, the round
-// trips per batch (batchSize). Then it alternates a batch (K round trips
-// timed with two clock reads in all) with K round trips timed one by one,
-// until it has p.samples of each kind; alternating puts both kinds under
-// the same conditions, so that a moment of noise (the host descheduling a
-// vCPU) lands in both or neither. At the end it stores seqStop.
+// it times calibrationBatches pilot batches of calibrationK round trips to
+// choose K, the round trips per batch (batchSize). Then it alternates a
+// batch (K round trips timed with two clock reads in all) with K round
+// trips timed one by one, until it has p.samples of each kind; alternating
+// puts both kinds under the same conditions, so that a moment of noise
+// (the host descheduling a vCPU) lands in both or neither. At the end it
+// stores seqStop.
 func changer(w *waiter, p *plan) (m measurement, err error) {
 	defer catchRegion(&err)
 	// time.Since on a time.Time with a monotonic reading costs one vDSO
@@ -47,20 +48,18 @@ func changer(w *waiter, p *plan) (m measurement, err error) {
 	bad := func(seq, v uint32) error {
 		return fmt.Errorf("ipc: %s: changer stored %d and read back %d, want %d: is another process using the record?", w.r, seq+1, v, seq+2)
 	}
-	for range p.warmup {
-		if v := w.exchange(seq + 1); v != seq+2 {
-			return m, bad(seq, v)
-		}
-		seq += 2
+	var v uint32
+	var ok bool
+	if seq, v, ok = w.batch(seq, p.warmup); !ok {
+		return m, bad(seq, v)
 	}
-	var cal [calibrationRounds]time.Duration
+	var cal [calibrationBatches]time.Duration
 	for i := range cal {
 		t0 := time.Since(epoch)
-		if v := w.exchange(seq + 1); v != seq+2 {
+		if seq, v, ok = w.batch(seq, calibrationK); !ok {
 			return m, bad(seq, v)
 		}
 		cal[i] = time.Since(epoch) - t0
-		seq += 2
 	}
 	slices.Sort(cal[:])
 	k := batchSize(p.clock, median(cal[:]))
@@ -69,29 +68,8 @@ func changer(w *waiter, p *plan) (m measurement, err error) {
 	for b := 0; b < nb || p.rt.Len() < p.samples; b++ {
 		if b < nb {
 			t0 := time.Since(epoch)
-			if w.spin {
-				// exchange, inlined by hand (it is too large for the
-				// compiler): the batch is the figure, and a call per
-				// round trip is the harness's cost, not the memory's.
-				word := w.seq
-				for range k {
-					atomic.StoreUint32(word, seq+1)
-					v := atomic.LoadUint32(word)
-					for v == seq+1 {
-						v = atomic.LoadUint32(word)
-					}
-					if v != seq+2 {
-						return m, bad(seq, v)
-					}
-					seq += 2
-				}
-			} else {
-				for range k {
-					if v := w.exchange(seq + 1); v != seq+2 {
-						return m, bad(seq, v)
-					}
-					seq += 2
-				}
+			if seq, v, ok = w.batch(seq, k); !ok {
+				return m, bad(seq, v)
 			}
 			p.batches.Add(time.Since(epoch) - t0)
 			m.Rounds += k
@@ -109,6 +87,37 @@ func changer(w *waiter, p *plan) (m measurement, err error) {
 	w.post(seqStop)
 	m.Summary, m.Batch = p.rt.Summary(), p.batches.BatchSummary(k)
 	return m, nil
+}
+
+// batch makes k round trips from seq: it stores seq+1, waits for seq+2,
+// and so on. It returns the next seq, or, with ok false, the seq whose
+// answer was wrong and the value read instead. A spinning waiter on a
+// mapping does its exchange inline, a store and a load loop (exchange is
+// too large for the compiler to inline): the batch is the row's figure,
+// and a call per round trip is the harness's cost, not the memory's.
+func (w *waiter) batch(seq uint32, k int) (next, v uint32, ok bool) {
+	if w.spin {
+		word := w.seq
+		for range k {
+			atomic.StoreUint32(word, seq+1)
+			v = atomic.LoadUint32(word)
+			for v == seq+1 {
+				v = atomic.LoadUint32(word)
+			}
+			if v != seq+2 {
+				return seq, v, false
+			}
+			seq += 2
+		}
+		return seq, v, true
+	}
+	for range k {
+		if v = w.exchange(seq + 1); v != seq+2 {
+			return seq, v, false
+		}
+		seq += 2
+	}
+	return seq, v, true
 }
 
 // monitor is the answering side: it waits for the changer's seq+1 and

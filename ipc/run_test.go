@@ -145,6 +145,9 @@ func TestBatchMeasuresKnownDelay(t *testing.T) {
 				}
 				rise := res.Batch.OneWay - base.Batch.OneWay
 				got = append(got, fmt.Sprintf("%.0f - %.0f = %.0f", res.Batch.OneWay, base.Batch.OneWay, rise))
+				if share := res.Batch.ClockShare(res.ClockNsec); !(share <= 0.01) {
+					t.Errorf("%s with a %v delay: the clock (%.1f ns) is %.2f%% of a batch of %d round trips; want under 1%%", cfg.Name(), delay, res.ClockNsec, 100*share, res.Batch.RoundTrips)
+				}
 				if math.Abs(rise-want) <= 0.1*want {
 					t.Logf("%s with a %v delay: batch one-way %s ns (want %.0f ± 10%%), K %d", cfg.Name(), delay, got[len(got)-1], want, res.Batch.RoundTrips)
 					return
@@ -170,21 +173,22 @@ func TestBatchArithmetic(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		clock float64
-		rt    time.Duration
+		rt    time.Duration // one round trip; the pilot batch is calibrationK of them and a clock read
 		want  int
 	}{
-		{40, 140, 80},  // a 100 ns round trip: 80 × 100 ns = 8 µs, the clock 0.5%
-		{40, 80040, 1}, // a futex round trip: one is plenty
-		{40, 30, 8000}, // a raw round trip shorter than the clock: 1 ns assumed
-		{20, 1020, 4},  // 4 × 1000 ns: 0.5%
-		{20, 1019, 5},  // just under: one more
+		{40, 100, 80},  // 80 × 100 ns = 8 µs: the clock 0.5%
+		{40, 80000, 1}, // a futex round trip: one is plenty
+		{40, 0, 8000},  // a pilot no longer than its clock read: 1 ns assumed
+		{20, 1000, 4},  // 4 × 1000 ns: 0.5%
+		{20, 999, 5},   // just under: one more
 	} {
-		k := batchSize(tc.clock, tc.rt)
+		pilot := calibrationK*tc.rt + time.Duration(tc.clock)
+		k := batchSize(tc.clock, pilot)
 		if k != tc.want {
-			t.Errorf("batchSize(%v, %v) = %d; want %d", tc.clock, tc.rt, k, tc.want)
+			t.Errorf("batchSize(%v, %v) = %d; want %d", tc.clock, pilot, k, tc.want)
 		}
-		if rt := math.Max(float64(tc.rt)-tc.clock, 1); tc.clock*clockShareInverse > float64(k)*rt {
-			t.Errorf("batchSize(%v, %v) = %d: the clock is %.3f%% of the batch", tc.clock, tc.rt, k, 100*tc.clock/(float64(k)*rt))
+		if rt := math.Max(float64(tc.rt), 1); tc.clock*clockShareInverse > float64(k)*rt {
+			t.Errorf("batchSize(%v, %v) = %d: the clock is %.3f%% of the batch", tc.clock, pilot, k, 100*tc.clock/(float64(k)*rt))
 		}
 	}
 	if c := ClockCost(); !(c > 0 && c < float64(time.Millisecond)) {

@@ -272,10 +272,10 @@ func claimSyscalls(rs *plot.Results) Claim {
 				}
 				e := cases[0].cond + ": " + strings.Join(figs, "; ")
 				if f, ok := ipcFigure(ipcRow(rs, "mmap", wait, wb), "minflt/msg"); ok && wb != "" {
-					e += fmt.Sprintf("; mmap page faults per message %.4f", f)
+					e += fmt.Sprintf("; mmap page faults per message %.2g", f)
 					for _, be := range ipcShared {
 						if g, ok := ipcFigure(ipcRow(rs, be, wait, wb), "minflt/msg"); ok {
-							e += fmt.Sprintf(", %s %.4f", be, g)
+							e += fmt.Sprintf(", %s %.2g", be, g)
 						}
 					}
 				}

@@ -152,6 +152,11 @@ func runIPC(args []string, stdout, stderr io.Writer) int {
 			return exitFail
 		}
 		results = append(results, res)
+		// K came from the median of 101 round trips before the batches; a
+		// machine that sped up after them can leave the clock above 1%.
+		if share := res.Batch.ClockShare(res.ClockNsec); share > 0.01 {
+			fprintf(stderr, "mmapbench ipc: %s: the clock (%.1f ns) is %.1f%% of a batch of %d round trips, over the 1%% the batch figure allows\n", c.Name(), res.ClockNsec, 100*share, res.Batch.RoundTrips)
+		}
 		fprintf(stderr, "ipc: %s %*d/%d %-42s batch %.1f ns (K %d), p50 %.1f ns\n", progressBar(i+1, total, 20), len(strconv.Itoa(total)), i+1, total, c.Name(), res.Batch.OneWay, res.Batch.RoundTrips, res.Summary.P50)
 	}
 	fprintf(stderr, "ipc: %d rows in %.1fs; one-way latencies (round trip / 2), clocksource %s:\n\n", total, time.Since(start).Seconds(), ipc.Clocksource())
