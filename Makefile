@@ -29,7 +29,7 @@ race:
 ifeq ($(cgo_ok),1)
 	$(GO) test -race -count=1 ./...
 else
-	@echo "make test: cgo has no C compiler (CGO_ENABLED=$$($(GO) env CGO_ENABLED), CC=$$($(GO) env CC)): running the tests without -race" >&2
+	@echo "make test: -race needs cgo and a C compiler (here CGO_ENABLED=$$($(GO) env CGO_ENABLED), CC=$$($(GO) env CC)): running the tests without -race" >&2
 	CGO_ENABLED=0 $(GO) test -count=1 ./...
 endif
 
