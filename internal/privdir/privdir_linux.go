@@ -144,12 +144,12 @@ func RemoveStale(parent string, log io.Writer) []string {
 		lock.Close()
 		if err != nil {
 			if log != nil {
-				fmt.Fprintf(log, "mmapprivdir: cannot remove %s, left by process %s which has exited: %v\n", dir, pid, err)
+				fmt.Fprintf(log, "mmapbench: cannot remove %s, left by process %s which has exited: %v\n", dir, pid, err)
 			}
 			continue
 		}
 		if log != nil {
-			fmt.Fprintf(log, "mmapprivdir: removed %s, left by process %s which has exited\n", dir, pid)
+			fmt.Fprintf(log, "mmapbench: removed %s, left by process %s which has exited\n", dir, pid)
 		}
 		removed = append(removed, dir)
 	}

@@ -52,7 +52,7 @@ func TestRemoveStale(t *testing.T) {
 	if _, err := os.Stat(dead.Path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("%s: %v, want it removed", dead.Path, err)
 	}
-	if want := "removed " + dead.Path + ", left by process " + strconv.Itoa(os.Getpid()) + " which has exited"; !strings.Contains(log.String(), want) {
+	if want := "mmapbench: removed " + dead.Path + ", left by process " + strconv.Itoa(os.Getpid()) + " which has exited"; !strings.Contains(log.String(), want) {
 		t.Errorf("log = %q, want %q", log.String(), want)
 	}
 	for _, p := range keep {
