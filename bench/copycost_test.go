@@ -316,8 +316,11 @@ func checkCopyCostRegime(b *testing.B, buffered impl.Store, d Counters, want int
 	if err != nil {
 		b.Fatal(err)
 	}
-	if pages != total {
-		b.Fatalf("only %d of %d pages of %v resident after the sample: its buffered reads were not all warm", pages, total, buffered)
+	// A few pages can go while the sample runs (reclaim of another
+	// process's making); the device bytes above bound what the buffered
+	// reads missed. More than 1% gone means memory is short: fail.
+	if float64(total-pages) > coldSlack*float64(total) {
+		b.Fatalf("only %d of %d pages of %v resident after the sample: its buffered reads were not all warm (is memory short?)", pages, total, buffered)
 	}
 }
 
