@@ -33,7 +33,7 @@ const (
 const rule1 = "CPU copies per byte that read(2) returns = (CPU per KiB of a buffered pread of a warm file − CPU per KiB of a reference that moves the same bytes without a CPU copy) ÷ CPU per KiB of Go's memmove into the same buffer from memory (an anonymous buffer as large as the file, on huge pages as the kernel's direct map is). " +
 	"Two references: an O_DIRECT pread of the same file into the same aligned buffer (the device DMAs into it), and a splice of the same warm file into a pipe and on to /dev/null (the page cache's path, moving page references). " +
 	"BenchmarkCopyCost measures all four with the reading thread's CLOCK_THREAD_CPUTIME_ID (user and system), interleaved op by op, so a sample's figures share the machine's state; copies are computed per sample. " +
-	"A reference tells nothing (**not measurable here**) when the buffered read is not dearer than it (benchmath's U test p < Alpha and the ratio of medians beyond 1+Tie), " +
+	"A reference tells nothing (**not measurable here**) when the buffered read is not dearer than it (" + testWords + " and the ratio of medians is beyond 1+Tie), " +
 	"when its samples fall on both sides of 0.5 or 1.5 copies, or when all are below 0.5 (the copy is hidden by the paths' other costs); the claim is not measurable here when no reference tells or two disagree. " +
 	"Otherwise **holds** if the samples show at least 1.5 copies, and **holds only when** the device's DMA is counted as a copy if they show 0.5–1.5 (the CPU copies once); " +
 	"**does not hold** if mmap `view` makes read calls (BenchmarkRead `read-syscalls/op` > 0.01). " +

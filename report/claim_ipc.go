@@ -15,7 +15,7 @@ const (
 	rule5 = "mmap against the other shared memories (posixshm, memfd, sysv; per round of -count the median of those present, so that the i-th samples of the interleaved rounds pair up), " +
 		"per wait strategy, at p50 (the batch one-way latency, ns/op, a median over batches; `p50-nsec` in files without batches) and at p99.9 (per round trip, `p99.9-nsec`), " +
 		"without writeback (the IPC run) and with it (`mmapbench ipc -writeback`, a third party calling fdatasync on the shared object; sysv has none and is left out). " +
-		"mmap is **slower** in a case when benchmath's U test on the two sample sets gives p < Alpha and the ratio of medians is above 1+Tie, otherwise level (or faster). " +
+		"mmap is **slower** in a case when " + testWords + " and the ratio of medians is above 1+Tie, otherwise level (or faster). " +
 		"**Holds** if mmap is slower in every case, **does not hold** if in none, otherwise **holds only when** followed by the cases where it is, each with its figures and the p50 of the same condition beside a tail loss. " +
 		"The system-call backends (pread, osfile polling the record) show what system calls in the loop would cost."
 )

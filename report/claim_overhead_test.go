@@ -142,3 +142,29 @@ func TestMemmoveStepNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestCrossoverBreakEven: the break-even is the smallest size from which
+// mmap does not lose, given that it wins at the largest; a level size at
+// the boundary is inside it, a loss above it moves it up.
+func TestCrossoverBreakEven(t *testing.T) {
+	name := func(backend, size string) string { return "OpenRead/backend=" + backend + "/size=" + size }
+	for _, tc := range []struct {
+		ratios []float64 // mmap ÷ pread at 256KiB, 1MiB, 4MiB
+		want   string
+	}{
+		{[]float64{1.25, 0.97, 0.6}, "1MiB"},
+		{[]float64{1.25, 0.6, 0.6}, "1MiB"},
+		{[]float64{0.97, 0.97, 0.6}, "256KiB"},
+		{[]float64{0.6, 1.3, 0.6}, "4MiB"},
+		{[]float64{0.6, 0.6, 0.97}, ""},
+	} {
+		rows := map[string][]float64{}
+		for i, size := range []string{"256KiB", "1MiB", "4MiB"} {
+			rows[name("pread", size)] = noisy
+			rows[name("mmap", size)] = scaled(noisy, tc.ratios[i])
+		}
+		if got := Crossover(claim2Results(t, rows)); got != tc.want {
+			t.Errorf("ratios %v: break-even %q, want %q", tc.ratios, got, tc.want)
+		}
+	}
+}

@@ -1,10 +1,12 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 
+	"github.com/aclements/go-moremath/stats"
 	"golang.org/x/perf/benchmath"
 )
 
@@ -23,15 +25,34 @@ type Comparison struct {
 	// interleaved invocations, the i-th of each from the same one); else
 	// they equal Ratio.
 	Lo, Hi float64
-	P      float64 // the U test's two-sided p-value
+	P      float64 // the test's two-sided p-value
+	Test   string  // "paired t" or "U"
 	N      int     // samples per side (the smaller)
 }
 
+// testWords says in a rule's words what decide tests.
+const testWords = "the test (a paired t-test on the log ratios of the i-th samples when the sets pair up, as make bench's interleaved invocations make them; else benchmath's U test) gives p < Alpha"
+
+// minPaired is the fewest pairs decided by the paired test; fewer are
+// decided by the U test, which cannot reach p < 0.05 below 4 a side.
+const minPaired = 5
+
 // decide compares candidate against reference samples of a lower-is-better
-// unit. The candidate wins when the U test says the sets differ (p < Alpha)
-// and the ratio of medians is below 1/(1+Tie); it loses when they differ and
+// unit. The candidate wins when the test says they differ (p < Alpha) and
+// the ratio of medians is below 1/(1+Tie); it loses when they differ and
 // the ratio is above 1+Tie; otherwise the case is level. A tie band alone
 // decides nothing: with few or overlapping samples a 30% ratio is level.
+//
+// The test: when the samples pair up (the same number, at least
+// minPaired: make bench's i-th samples of every row come from its i-th
+// invocation), a two-sided t-test that the mean log ratio of the pairs is
+// 0; otherwise benchmath's Mann-Whitney U test, as benchstat runs it. The
+// pairs carry what the U test throws away: this VM drifts by 10–20%
+// between invocations, and whole invocations move together. In make
+// verdicts (5 runs on the development VM, 2026-12-01), BenchmarkWriteSync mmap ÷ pread had every
+// per-invocation ratio between 1.15 and 1.58 in one run, yet the U test on
+// the unpaired sets gave p = 0.056 (level) there and p = 0.008 (a loss) in
+// the other runs: the verdict flipped on the drift, not on the case.
 func decide(candidate, reference []float64) Comparison {
 	c := Comparison{Outcome: level, Ratio: math.NaN(), Lo: math.NaN(), Hi: math.NaN(), P: 1, N: min(len(candidate), len(reference))}
 	if c.N == 0 {
@@ -51,7 +72,11 @@ func decide(candidate, reference []float64) Comparison {
 			c.Lo, c.Hi = math.Min(c.Lo, r), math.Max(c.Hi, r)
 		}
 	}
-	c.P = benchmath.AssumeNothing.Compare(a, b).P
+	if len(candidate) == len(reference) && c.N >= minPaired {
+		c.Test, c.P = "paired t", pairedP(candidate, reference)
+	} else {
+		c.Test, c.P = "U", benchmath.AssumeNothing.Compare(a, b).P
+	}
 	if c.P < Alpha {
 		switch {
 		case c.Ratio < 1/(1+Tie):
@@ -63,13 +88,34 @@ func decide(candidate, reference []float64) Comparison {
 	return c
 }
 
+// pairedP is the two-sided p-value of a one-sample t-test that the log
+// ratios candidate[i]/reference[i] have mean 0. Pairs that are all the same
+// ratio have no variance: p is 0 unless that ratio is 1.
+func pairedP(candidate, reference []float64) float64 {
+	logs := make([]float64, len(candidate))
+	for i := range candidate {
+		logs[i] = math.Log(candidate[i] / reference[i])
+	}
+	res, err := stats.OneSampleTTest(stats.Sample{Xs: logs}, 0, stats.LocationDiffers)
+	switch {
+	case errors.Is(err, stats.ErrZeroVariance):
+		if logs[0] == 0 {
+			return 1
+		}
+		return 0
+	case err != nil:
+		return 1
+	}
+	return res.P
+}
+
 // String is the ratio with its spread and the test: "×0.42 (0.39–0.47, p=0.008)".
 func (c Comparison) String() string {
 	if c.N == 0 {
 		return "no samples"
 	}
 	if c.Lo == c.Hi {
-		return fmt.Sprintf("×%.2f (p=%.3f)", c.Ratio, c.P)
+		return fmt.Sprintf("×%.2f (%s p=%.3f)", c.Ratio, c.Test, c.P)
 	}
-	return fmt.Sprintf("×%.2f (%.2f–%.2f, p=%.3f)", c.Ratio, c.Lo, c.Hi, c.P)
+	return fmt.Sprintf("×%.2f (%.2f–%.2f, %s p=%.3f)", c.Ratio, c.Lo, c.Hi, c.Test, c.P)
 }

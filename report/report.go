@@ -320,9 +320,9 @@ func writeOpenRead(p printer, rs *plot.Results) {
 		}
 	}
 	if c := Crossover(rs); c != "" {
-		p("\nCrossover: mmap is faster than pread by more than %.0f%% from **%s** up.\n\n", 100*Tie, c)
+		p("\nBreak-even: from **%s** up mmap is not slower than pread (level or faster by the paired test and the %.0f%% tie), and it is faster at the largest size.\n\n", c, 100*Tie)
 	} else {
-		p("\nNo crossover: mmap is not faster than pread by more than %.0f%% at the largest size.\n\n", 100*Tie)
+		p("\nNo break-even: mmap is not faster than pread (beyond the %.0f%% tie, by the paired test) at the largest size.\n\n", 100*Tie)
 	}
 }
 

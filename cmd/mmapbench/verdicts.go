@@ -70,7 +70,7 @@ func runVerdicts(args []string, stdout, stderr io.Writer) int {
 			return v.Claims[i].Class, v.Claims[i].Key
 		})
 	}
-	row("crossover (one-shot)", func(v mdreport.Verdicts) (string, string) {
+	row("one-shot break-even", func(v mdreport.Verdicts) (string, string) {
 		if v.Crossover == "" {
 			return "none", ""
 		}
