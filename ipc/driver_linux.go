@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/mmapbench/mmapbench/internal/privdir"
 )
 
 // A Result is one latency measurement.
@@ -154,24 +156,35 @@ func writeback(fd int, interval time.Duration) (stop func() int) {
 type session struct {
 	b    Backend
 	dir  string
+	priv *privdir.Dir // dir, locked while the session lives (nil for a copy that shares it)
 	obj  *object
 	kids children
 	keep bool // spawn leaves the names in place (durability needs the path)
 }
 
-// newSession makes a private directory (mode 0700) under parent and the
-// backend's shared object.
+// newSession makes a private directory (mode 0700) under parent, locked
+// while the session lives, and the backend's shared object. Making it
+// first removes what runs killed with SIGKILL left under parent.
 func newSession(parent string, b Backend) (*session, error) {
-	dir, err := os.MkdirTemp(parent, "mmapbench-ipc-")
+	priv, err := privdir.Make(parent, "mmapbench-ipc-", os.Stderr)
 	if err != nil {
 		return nil, fmt.Errorf("ipc: making a private directory: %w", err)
 	}
-	obj, err := b.create(dir)
+	obj, err := b.create(priv.Path)
 	if err != nil {
-		os.RemoveAll(dir)
+		priv.Remove()
 		return nil, err
 	}
-	return &session{b: b, dir: dir, obj: obj}, nil
+	return &session{b: b, dir: priv.Path, priv: priv, obj: obj}, nil
+}
+
+// removeDir removes the private directory and releases its lock.
+func (s *session) removeDir() {
+	if s.priv != nil {
+		s.priv.Remove()
+		return
+	}
+	os.RemoveAll(s.dir)
 }
 
 // spawn starts one child per configuration, waits until all have attached,
@@ -202,7 +215,7 @@ func (s *session) spawn(ctx context.Context, cfgs ...childConfig) error {
 // unlink removes the object's names and the private directory.
 func (s *session) unlink() {
 	s.obj.release()
-	os.RemoveAll(s.dir)
+	s.removeDir()
 }
 
 // start tells every child to go, in order.
@@ -219,7 +232,7 @@ func (s *session) start() error {
 func (s *session) close() {
 	s.kids.kill()
 	s.obj.cleanup()
-	os.RemoveAll(s.dir)
+	s.removeDir()
 }
 
 func logf(w io.Writer, format string, args ...any) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mmapbench/mmapbench/bench"
+	"github.com/mmapbench/mmapbench/internal/privdir"
 	"github.com/mmapbench/mmapbench/ipc"
 	"golang.org/x/perf/benchfmt"
 )
@@ -61,7 +62,7 @@ func runIPC(args []string, stdout, stderr io.Writer) int {
 	wb := fs.Duration("writeback", 0, "if positive, a third party calls fdatasync on the shared object every `interval` during each row")
 	count := fs.Int("count", 1, "run the whole set `n` times, interleaved, for benchstat")
 	timeout := fs.Duration("timeout", time.Minute, "kill the children of a row that takes longer than `duration`")
-	dir := fs.String("dir", defaultDir(), "`directory` for the private directory holding record files (default $MMAPBENCH_DIR, else the system temp dir)")
+	dir := fs.String("dir", defaultDir(), "`directory` under which the private directory holding the record files is made ($MMAPBENCH_DIR when set, else the system temp dir)")
 	changers := fs.Int("changers", 2, "mode count: concurrent changer processes (`n`)")
 	increments := fs.Int("increments", 200000, "mode count: increments per changer (`n`)")
 	counter := fs.String("counter", "atomic", "mode count: how to increment: "+strings.Join(ipc.CountModes, ", "))
@@ -71,6 +72,10 @@ func runIPC(args []string, stdout, stderr io.Writer) int {
 	}
 	if *count <= 0 {
 		fprintf(stderr, "mmapbench ipc: -count %d: want at least 1\n", *count)
+		return exitUsage
+	}
+	if err := privdir.CheckParent(*dir); err != nil {
+		fprintf(stderr, "mmapbench ipc: -dir %v\n", err)
 		return exitUsage
 	}
 	var logw io.Writer

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mmapbench/mmapbench/internal/privdir"
 	"github.com/mmapbench/mmapbench/regress"
 )
 
@@ -217,12 +218,15 @@ type gateRun struct {
 }
 
 func (g gateRun) run(ctx context.Context, stdout, stderr io.Writer) int {
-	tmp, err := os.MkdirTemp("", "mmapbench-regress-")
+	// A locked private directory: a regress killed with SIGKILL leaves its
+	// worktrees and binaries behind, and the next run removes them.
+	priv, err := privdir.Make(os.TempDir(), "mmapbench-regress-", stderr)
 	if err != nil {
 		fprintf(stderr, "mmapbench regress: %v\n", err)
 		return exitUsage
 	}
-	defer os.RemoveAll(tmp)
+	defer priv.Remove()
+	tmp := priv.Path
 	dir := tmp
 	if g.out != "" {
 		if err := os.MkdirAll(g.out, 0o755); err != nil {
