@@ -11,7 +11,7 @@ import (
 )
 
 // The report's fixture: trimmed real results.
-var fixture = []string{"../report/testdata/2026-11-25-vm.txt", "../report/testdata/2026-11-25-vm-ipc.txt", "../report/testdata/2026-11-25-vm-oom.csv"}
+var fixture = []string{"../report/testdata/2026-12-01-vm.txt", "../report/testdata/2026-12-01-vm-ipc.txt", "../report/testdata/2026-12-01-vm-oom.csv"}
 
 func TestRenderFixture(t *testing.T) {
 	rs, err := Load(fixture...)

@@ -176,7 +176,7 @@ func TestClaimCloseVisibility(t *testing.T) {
 }
 
 func TestParseDurable(t *testing.T) {
-	d, err := ParseDurable("testdata/2026-11-25-vm-durable.txt")
+	d, err := ParseDurable("testdata/2026-12-01-vm-durable.txt")
 	if err != nil {
 		t.Fatalf("ParseDurable(fixture): %v", err)
 	}

@@ -16,7 +16,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/REPORT.golden.md from the fixture")
 
-const fixture = "testdata/2026-11-25-vm.txt"
+const fixture = "testdata/2026-12-01-vm.txt"
 
 func fixtureInput(t *testing.T) Input {
 	t.Helper()
@@ -79,7 +79,7 @@ func TestGolden(t *testing.T) {
 func TestClaimsVerdicts(t *testing.T) {
 	in := fixtureInput(t)
 	claims := Claims(in.Results, in.Durable, in.Counts)
-	want := []string{NotMeasured, HoldsOnly, DoesNotHold, Holds, DoesNotHold} // claim 1: the fixture has no BenchmarkCopyCost rows
+	want := []string{HoldsOnly, HoldsOnly, DoesNotHold, Holds, HoldsOnly} // the baseline of 2026-12-01, which make verdicts reproduced 5 of 5
 	if len(claims) != len(want) {
 		t.Fatalf("Claims returned %d claims, want %d", len(claims), len(want))
 	}
@@ -122,11 +122,11 @@ func TestOverheadDoesNotHold(t *testing.T) {
 }
 
 func TestCheckNamesMissingBenchmarks(t *testing.T) {
-	rs, err := plot.Load("testdata/2026-11-25-vm-ipc.txt")
+	rs, err := plot.Load("testdata/2026-12-01-vm-ipc.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = Write(&bytes.Buffer{}, Input{Files: Files{Bench: "x.txt", IPC: "testdata/2026-11-25-vm-ipc.txt"}, Results: rs})
+	err = Write(&bytes.Buffer{}, Input{Files: Files{Bench: "x.txt", IPC: "testdata/2026-12-01-vm-ipc.txt"}, Results: rs})
 	if !errors.Is(err, ErrMissing) || !strings.Contains(err.Error(), "BenchmarkRead (in x.txt") {
 		t.Errorf("Write on IPC results only = %v; want ErrMissing naming BenchmarkRead and x.txt", err)
 	}

@@ -8,8 +8,8 @@ import (
 )
 
 var (
-	fixtureBench = filepath.Join("..", "..", "report", "testdata", "2026-11-25-vm.txt")
-	fixtureIPC   = filepath.Join("..", "..", "report", "testdata", "2026-11-25-vm-ipc.txt")
+	fixtureBench = filepath.Join("..", "..", "report", "testdata", "2026-12-01-vm.txt")
+	fixtureIPC   = filepath.Join("..", "..", "report", "testdata", "2026-12-01-vm-ipc.txt")
 )
 
 func TestPlot(t *testing.T) {

@@ -12,8 +12,8 @@ func copyFixture(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	src := filepath.Dir(fixtureBench)
-	for _, name := range []string{"2026-11-25-vm.txt", "2026-11-25-vm-ipc.txt", "2026-11-25-vm-durable.txt", "2026-11-25-vm-count.txt",
-		"2026-11-25-vm-sched.txt", "2026-11-25-vm-oom.txt", "2026-11-25-vm-oom.csv", "2026-11-25-vm-oom-zram.txt", "2026-11-25-vm-oom-zram.csv"} {
+	for _, name := range []string{"2026-12-01-vm.txt", "2026-12-01-vm-ipc.txt", "2026-12-01-vm-durable.txt", "2026-12-01-vm-count.txt", "2026-12-01-vm-ipc-writeback.txt",
+		"2026-12-01-vm-sched.txt", "2026-12-01-vm-oom.txt", "2026-12-01-vm-oom.csv", "2026-12-01-vm-oom-zram.txt", "2026-12-01-vm-oom-zram.csv"} {
 		data, err := os.ReadFile(filepath.Join(src, name))
 		if err != nil {
 			t.Fatal(err)
@@ -29,7 +29,7 @@ func TestReportLatest(t *testing.T) {
 	dir := copyFixture(t)
 	out := filepath.Join(dir, "REPORT.md")
 	plots := filepath.Join(dir, "plots")
-	if code, _, stderr := runCapture("plot", "-o", plots, "-format", "svg", filepath.Join(dir, "2026-11-25-vm.txt"), filepath.Join(dir, "2026-11-25-vm-ipc.txt")); code != exitOK {
+	if code, _, stderr := runCapture("plot", "-o", plots, "-format", "svg", filepath.Join(dir, "2026-12-01-vm.txt"), filepath.Join(dir, "2026-12-01-vm-ipc.txt")); code != exitOK {
 		t.Fatalf("plot = %d, %s", code, stderr)
 	}
 	// Only SVGs: the report links a figure when both formats exist.
@@ -58,17 +58,17 @@ func TestReportLatest(t *testing.T) {
 func TestReportBadInput(t *testing.T) {
 	dir := copyFixture(t)
 	missing := filepath.Join(t.TempDir(), "2026-01-01-vm.txt")
-	ipcOnly := filepath.Join(dir, "2026-11-25-vm-ipc.txt")
+	ipcOnly := filepath.Join(dir, "2026-12-01-vm-ipc.txt")
 	out := filepath.Join(t.TempDir(), "REPORT.md")
 	for _, tc := range []struct {
 		args    []string
 		wantErr string
 	}{
 		{[]string{"report", "-o", out, missing}, "cannot read results file " + missing},
-		{[]string{"report", "-o", out, "-ipc", missing, filepath.Join(dir, "2026-11-25-vm.txt")}, "cannot read results file " + missing},
+		{[]string{"report", "-o", out, "-ipc", missing, filepath.Join(dir, "2026-12-01-vm.txt")}, "cannot read results file " + missing},
 		{[]string{"report", "-o", out, "-ipc", ipcOnly, ipcOnly}, "no BenchmarkRead (in " + ipcOnly},
 		{[]string{"report", "-o", out, "-dir", dir, "-host", "nohost"}, `no results of make bench for host "nohost"`},
-		{[]string{"report", "-o", out, "-durable", ipcOnly, filepath.Join(dir, "2026-11-25-vm.txt")}, "no output of 'mmapbench ipc -mode durable'"},
+		{[]string{"report", "-o", out, "-durable", ipcOnly, filepath.Join(dir, "2026-12-01-vm.txt")}, "no output of 'mmapbench ipc -mode durable'"},
 	} {
 		if code, _, stderr := runCapture(tc.args...); code != exitUsage || !strings.Contains(stderr, tc.wantErr) {
 			t.Errorf("run(%q) = %d, stderr %q; want 2 and %q", tc.args, code, stderr, tc.wantErr)
