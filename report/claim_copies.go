@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/mmapbench/mmapbench/plot"
-	"golang.org/x/perf/benchmath"
 )
 
 // The units of BenchmarkCopyCost (bench/units.go): the reading thread's CPU
@@ -152,12 +151,6 @@ func span(lo, hi float64) string {
 		return fmt.Sprintf("%.2f to %.2f", lo, hi)
 	}
 	return fmt.Sprintf("%.2f–%.2f", lo, hi)
-}
-
-// center is benchstat's center of xs, as Row.Median computes it.
-func center(xs []float64) float64 {
-	s := benchmath.NewSample(slices.Clone(xs), &benchmath.DefaultThresholds)
-	return benchmath.AssumeNothing.Summary(s, 0.95).Center
 }
 
 func (cc copyCost) evidence() []string {

@@ -239,7 +239,7 @@ func ipcCases(rs *plot.Results, wait, writeback string) []ipcCase {
 		}
 		cmp := decide(cand, ref)
 		mv, _ := m.Median(st.unit)
-		out = append(out, ipcCase{cond: cond, stat: st, mmap: mv, others: strings.Join(names, ", "), ref: medianOf(ref), cmp: cmp})
+		out = append(out, ipcCase{cond: cond, stat: st, mmap: mv, others: strings.Join(names, ", "), ref: center(ref), cmp: cmp})
 	}
 	return out
 }
@@ -324,17 +324,4 @@ func claimSyscalls(rs *plot.Results) Claim {
 		}
 	}
 	return c
-}
-
-// medianOf returns the median of xs (0 for none), as benchstat's center is
-// for these sample sizes.
-func medianOf(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Sorted(slices.Values(xs))
-	if n := len(s); n%2 == 0 {
-		return (s[n/2-1] + s[n/2]) / 2
-	}
-	return s[len(s)/2]
 }

@@ -48,11 +48,12 @@ const minPaired = 5
 // invocation), a two-sided t-test that the mean log ratio of the pairs is
 // 0; otherwise benchmath's Mann-Whitney U test, as benchstat runs it. The
 // pairs carry what the U test throws away: this VM drifts by 10–20%
-// between invocations, and whole invocations move together. In make
-// verdicts (5 runs on the development VM, 2026-12-01), BenchmarkWriteSync mmap ÷ pread had every
-// per-invocation ratio between 1.15 and 1.58 in one run, yet the U test on
-// the unpaired sets gave p = 0.056 (level) there and p = 0.008 (a loss) in
-// the other runs: the verdict flipped on the drift, not on the case.
+// between invocations, and whole invocations move together. In three
+// make verdicts runs on the development VM (2026-12-01), BenchmarkWriteSync
+// mmap ÷ pread had every per-invocation ratio between 1.15 and 1.58 in one
+// run, yet the U test on the unpaired sets gave p = 0.056 (level) there and
+// p = 0.008 (a loss) in the other two: the verdict flipped on the drift,
+// not on the case.
 func decide(candidate, reference []float64) Comparison {
 	c := Comparison{Outcome: level, Ratio: math.NaN(), Lo: math.NaN(), Hi: math.NaN(), P: 1, N: min(len(candidate), len(reference))}
 	if c.N == 0 {
@@ -61,9 +62,7 @@ func decide(candidate, reference []float64) Comparison {
 	thr := benchmath.Thresholds{CompareAlpha: Alpha}
 	a := benchmath.NewSample(slices.Clone(candidate), &thr)
 	b := benchmath.NewSample(slices.Clone(reference), &thr)
-	ma := benchmath.AssumeNothing.Summary(a, 0.95).Center
-	mb := benchmath.AssumeNothing.Summary(b, 0.95).Center
-	c.Ratio = ma / mb
+	c.Ratio = center(candidate) / center(reference)
 	c.Lo, c.Hi = c.Ratio, c.Ratio
 	if len(candidate) == len(reference) {
 		c.Lo, c.Hi = math.Inf(1), math.Inf(-1)
@@ -107,6 +106,16 @@ func pairedP(candidate, reference []float64) float64 {
 		return 1
 	}
 	return res.P
+}
+
+// center is benchstat's center of xs (benchmath.AssumeNothing: the
+// median), as Row.Median computes it; 0 for no samples.
+func center(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := benchmath.NewSample(slices.Clone(xs), &benchmath.DefaultThresholds)
+	return benchmath.AssumeNothing.Summary(s, 0.95).Center
 }
 
 // String is the ratio with its spread and the test: "×0.42 (0.39–0.47, p=0.008)".
