@@ -198,14 +198,19 @@ func claimCopies(rs *plot.Results) Claim {
 					facts = append(facts, fmt.Sprintf("pread `rchar-B/op` ÷ block size = %.2f at %s: rchar counts the bytes read(2) returns, so it is 1 by definition and counts no copies", rchar/float64(size), bs))
 				}
 			}
-			tp, ok1 := median(rs, "Read", readKeys(rs, "pread", "copy", "seq", cache, bs), "ns/op")
-			tv, ok2 := median(rs, "Read", readKeys(rs, "mmap", "view", "seq", cache, bs), "ns/op")
-			if !ok1 || !ok2 {
+			pr := rs.Row("Read", readKeys(rs, "pread", "copy", "seq", cache, bs))
+			vr := rs.Row("Read", readKeys(rs, "mmap", "view", "seq", cache, bs))
+			vc, ok := compareRows(vr, pr, "ns/op")
+			if !ok {
 				continue
 			}
-			s := fmt.Sprintf("warm %s: pread %s, mmap view %s (%s)", bs, plot.FormatNanos(tp), plot.FormatNanos(tv), times(tp, tv))
-			if tc, ok := median(rs, "Read", readKeys(rs, "mmap", "copy", "seq", cache, bs), "ns/op"); ok {
-				s += fmt.Sprintf(", mmap copy %s (%s)", plot.FormatNanos(tc), times(tp, tc))
+			tp, _ := pr.Median("ns/op")
+			tv, _ := vr.Median("ns/op")
+			s := fmt.Sprintf("warm %s: pread %s, mmap view %s (%s)", bs, plot.FormatNanos(tp), plot.FormatNanos(tv), vc.words())
+			cr := rs.Row("Read", readKeys(rs, "mmap", "copy", "seq", cache, bs))
+			if cc, ok := compareRows(cr, pr, "ns/op"); ok {
+				tc, _ := cr.Median("ns/op")
+				s += fmt.Sprintf(", mmap copy %s (%s)", plot.FormatNanos(tc), cc.words())
 			}
 			speed = append(speed, s)
 		}

@@ -79,7 +79,7 @@ func claimOverhead(rs *plot.Results) Claim {
 	for _, advice := range []string{"none", "rand"} {
 		rows := rs.Rows("Read", map[string]string{"threads": "1", "advice": advice})
 		for _, cache := range plot.Values(rows, "cache") {
-			for _, size := range sizesOf(rs.Rows("Read", map[string]string{"threads": "1", "advice": advice, "cache": cache})) {
+			for _, size := range plot.Values(rs.Rows("Read", map[string]string{"threads": "1", "advice": advice, "cache": cache}), "size") {
 				n, _ := plot.ParseSize(size)
 				reg := m.regimeOf(cache, n)
 				words := m.words(cache, n)

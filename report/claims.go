@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/mmapbench/mmapbench/plot"
@@ -83,17 +82,6 @@ func readKeysAt(size, backend, access, pattern, cache, bs string) map[string]str
 		"size": size, "advice": "none", "threads": "1"}
 }
 
-// times describes b relative to a: "3.1× faster", "1.35× slower", "level".
-func times(a, b float64) string {
-	switch r := a / b; {
-	case r > 1+Tie:
-		return fmt.Sprintf("%.2f× faster", r)
-	case r < 1/(1+Tie):
-		return fmt.Sprintf("%.2f× slower", 1/r)
-	}
-	return "level"
-}
-
 type outcome int
 
 const (
@@ -102,28 +90,11 @@ const (
 	win
 )
 
-func compare(mmap, pread float64) outcome {
-	switch r := mmap / pread; {
-	case r < 1/(1+Tie):
-		return win
-	case r > 1+Tie:
-		return lose
-	}
-	return level
-}
-
 func okWord(ok bool) string {
 	if ok {
 		return "yes"
 	}
 	return "no"
-}
-
-func orNone(xs []string) string {
-	if len(xs) == 0 {
-		return "none"
-	}
-	return strings.Join(xs, "; ")
 }
 
 func maps(m map[string]string) map[string]string {

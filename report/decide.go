@@ -118,6 +118,18 @@ func center(xs []float64) float64 {
 	return benchmath.AssumeNothing.Summary(s, 0.95).Center
 }
 
+// words says what the comparison decided, for evidence: "3.10× faster",
+// "1.35× slower" or "level".
+func (c Comparison) words() string {
+	switch c.Outcome {
+	case win:
+		return fmt.Sprintf("%.2f× faster", 1/c.Ratio)
+	case lose:
+		return fmt.Sprintf("%.2f× slower", c.Ratio)
+	}
+	return "level"
+}
+
 // String is the ratio with its spread and the test: "×0.42 (0.39–0.47, p=0.008)".
 func (c Comparison) String() string {
 	if c.N == 0 {

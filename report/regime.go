@@ -107,9 +107,6 @@ func (m machine) words(cache string, size int64) string {
 // coveredNote is the mark the report puts on a cold case it never uses.
 const coveredNote = "read-around covers the file"
 
-// sizesOf returns the distinct file sizes of rows, smallest first.
-func sizesOf(rows []*plot.Row) []string { return plot.Values(rows, "size") }
-
 // joinOr joins xs with "; ", or says "none".
 func joinOr(xs []string, none string) string {
 	if len(xs) == 0 {

@@ -161,7 +161,7 @@ func threeDigits(v float64) string {
 func writeReads(p printer, rs *plot.Results) {
 	m := machineOf(rs)
 	all := rs.Rows("Read", map[string]string{"threads": "1", "advice": "none"})
-	for _, size := range sizesOf(all) {
+	for _, size := range plot.Values(all, "size") {
 		n, _ := plot.ParseSize(size)
 		rows := rs.Rows("Read", map[string]string{"size": size, "threads": "1", "advice": "none"})
 		bss, caches := plot.Values(rows, "bs"), plot.Values(rows, "cache")
