@@ -326,7 +326,11 @@ func compareRow(name, unit string, xs, ys []float64, units benchfmt.UnitMetadata
 }
 
 // commonConfig checks that both sets have the same file configuration,
-// apart from the ignored keys, and returns it as "key: value" lines.
+// apart from the ignored keys, and returns it as "key: value" lines. A key
+// that only one set has is a line the other's harness did not yet write
+// (llc-size and bench-dir-fs came with later commits), not a sign of
+// another machine: it is kept, marked with the side that has it, and does
+// not stop the comparison. A key both have with different values does.
 func commonConfig(old, new *Set, ignore []string) ([]string, error) {
 	keys := map[string]bool{}
 	for k := range old.Config {
@@ -342,6 +346,10 @@ func commonConfig(old, new *Set, ignore []string) ([]string, error) {
 		}
 		a, b := slices.Sorted(slices.Values(old.Config[k])), slices.Sorted(slices.Values(new.Config[k]))
 		switch {
+		case len(a) == 0:
+			common = append(common, k+": "+strings.Join(b, " | ")+" (new only)")
+		case len(b) == 0:
+			common = append(common, k+": "+strings.Join(a, " | ")+" (old only)")
 		case slices.Equal(a, b) && len(a) == 1:
 			common = append(common, k+": "+a[0])
 		case slices.Equal(a, b):

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -173,3 +174,19 @@ func TestHeadTurnIsABBA(t *testing.T) {
 }
 
 var update = flag.Bool("update", false, "rewrite the golden files")
+
+// TestCompareNewConfigKey: a configuration key only the new results have
+// (a line a later harness writes) does not stop the comparison; it is kept,
+// marked with its side. A key both have with other values does (above).
+func TestCompareNewConfigKey(t *testing.T) {
+	rep, err := compareFiles(t, "base.txt", "newkey.txt", "")
+	if err != nil {
+		t.Fatalf("Compare = %v, want a comparison", err)
+	}
+	if !slices.Contains(rep.Config, "llc-size: 32MiB (new only)") {
+		t.Errorf("config lines %q lack the new-only key", rep.Config)
+	}
+	if rep, err = compareFiles(t, "newkey.txt", "base.txt", ""); err != nil || !slices.Contains(rep.Config, "llc-size: 32MiB (old only)") {
+		t.Errorf("the other way round: %v, %q", err, rep.Config)
+	}
+}
