@@ -48,6 +48,7 @@ func runCase(b *testing.B, c rwCase, o op) {
 		return
 	}
 	w := newWorker(s, view, c, o, 0)
+	hook := opHook(b, c) // nil unless the gate's test-only knob is set: see slowdown_test.go
 	var m meter
 	cold := c.cache == "cold"
 	st := newColdStretch(c)
@@ -77,6 +78,9 @@ func runCase(b *testing.B, c rwCase, o op) {
 		}
 		if err := w.step(); err != nil {
 			b.Fatal(err)
+		}
+		if hook != nil {
+			hook()
 		}
 		st.done++
 	}
@@ -286,7 +290,6 @@ func openCase(b *testing.B, c rwCase) (impl.Store, impl.Viewer) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
-	s = injectSlowdown(b, c.backend.Name, s) // test-only knob: see slowdown_test.go
 	view := viewOf(b, c, s)
 	switch c.advice {
 	case "none", "willneed", "populate":

@@ -58,22 +58,26 @@ func parseSlowdowns(spec string) (map[string]float64, error) {
 	return m, nil
 }
 
-// injectSlowdown returns s, or s wrapped to be slower when the knob names
-// its backend.
-func injectSlowdown(b *testing.B, backend string, s impl.Store) impl.Store {
+// opHook returns what the case's loop runs after each operation: nil
+// (nothing, not even a call) unless the knob names the case's backend, or
+// a delayer that makes the whole op, as the loop times it, frac slower.
+func opHook(b *testing.B, c rwCase) func() {
 	m, err := slowdowns()
 	if err != nil {
 		b.Fatal(err)
 	}
-	frac, ok := m[backend]
-	if !ok {
-		return s
+	frac, ok := m[c.backend.Name]
+	if !ok || !c.backend.Has(impl.CapPersistent) {
+		return nil
 	}
 	costs, err := wrapperCosts()
 	if err != nil {
 		b.Fatal(err)
 	}
-	return wrapSlow(s, frac, costs[backend])
+	d := newDelayer(frac, monotonic, spin, spinRate())
+	d.cost = costs[c.backend.Name]
+	n := int(c.bs)
+	return func() { d.call(n) }
 }
 
 // costEnv tells the knob what its wrapper costs an op, in ns, as
