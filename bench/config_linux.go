@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	mmapgo "github.com/edsrzf/mmap-go"
+	"github.com/mmapbench/mmapbench/schema"
 	"golang.org/x/sys/unix"
 )
 
@@ -63,7 +64,7 @@ func Config(dir string) []ConfigLine {
 		{"cpu-count", strconv.Itoa(runtime.NumCPU())},
 		{"gomaxprocs", strconv.Itoa(runtime.GOMAXPROCS(0))},
 		{"go-version", oneLine(runtime.Version())},
-		{"page-size", FormatSize(int64(os.Getpagesize()))},
+		{"page-size", schema.FormatSize(int64(os.Getpagesize()))},
 		{"thp", bracketed("/sys/kernel/mm/transparent_hugepage/enabled")},
 		{"thp-shmem", bracketed("/sys/kernel/mm/transparent_hugepage/shmem_enabled")},
 		{"fault-around", faultAround()},
@@ -179,7 +180,7 @@ func faultAround() string {
 	if err != nil || n < 0 {
 		return unknown
 	}
-	return FormatSize(n)
+	return schema.FormatSize(n)
 }
 
 // readAhead reports the read-ahead window of the block device holding dir,
@@ -251,7 +252,7 @@ func LLCSize() (int64, error) {
 			continue
 		}
 		// sysfs writes sizes as "32768K".
-		n, err := ParseSize(strings.TrimSuffix(size, "K") + "KiB")
+		n, err := schema.ParseSize(strings.TrimSuffix(size, "K") + "KiB")
 		if err != nil {
 			continue
 		}
@@ -270,7 +271,7 @@ func llcSize() string {
 	if err != nil {
 		return unknown
 	}
-	return FormatSize(n)
+	return schema.FormatSize(n)
 }
 
 // fsMagic maps statfs f_type values to names. 0xEF53 is shared by ext2,

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/mmapbench/mmapbench/schema"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -47,8 +48,8 @@ func TestConfigLines(t *testing.T) {
 	if fs := configValue(lines, "fs-type"); fs == "" || fs == unknown {
 		t.Errorf("Config(%q) fs-type = %q; want a name or hex magic", dir, fs)
 	}
-	if ps := configValue(lines, "page-size"); ps != FormatSize(int64(os.Getpagesize())) {
-		t.Errorf("Config(%q) page-size = %q; want %q", dir, ps, FormatSize(int64(os.Getpagesize())))
+	if ps := configValue(lines, "page-size"); ps != schema.FormatSize(int64(os.Getpagesize())) {
+		t.Errorf("Config(%q) page-size = %q; want %q", dir, ps, schema.FormatSize(int64(os.Getpagesize())))
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // copyCostBlock is BenchmarkCopyCost's block size. It stays below 1MiB,
@@ -88,7 +89,7 @@ func BenchmarkCopyCost(b *testing.B) {
 	if huge {
 		yardstick = "thp"
 	}
-	b.Run(fmt.Sprintf("bs=%s/size=%s/cache=warm/yardstick=%s", FormatSize(copyCostBlock), FormatSize(size), yardstick), func(b *testing.B) {
+	b.Run(fmt.Sprintf("bs=%s/size=%s/cache=warm/yardstick=%s", schema.FormatSize(copyCostBlock), schema.FormatSize(size), yardstick), func(b *testing.B) {
 		runCopyCost(b, copyCostBlock, size, src)
 	})
 }
@@ -113,7 +114,7 @@ func runCopyCost(b *testing.B, bs, size int64, src []byte) {
 	makeWarm(b, buffered)
 	sp := newSplicer(b, path, bs)
 	if *progress {
-		fmt.Fprintf(os.Stderr, "bench: %s: %s blocks of a warm %s file\n", b.Name(), FormatSize(bs), FormatSize(size))
+		fmt.Fprintf(os.Stderr, "bench: %s: %s blocks of a warm %s file\n", b.Name(), schema.FormatSize(bs), schema.FormatSize(size))
 	}
 
 	buf := impl.AlignedBuffer(int(bs))

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/mmapbench/mmapbench/schema"
 	"golang.org/x/sys/unix"
 )
 
@@ -39,7 +40,7 @@ func BenchmarkFault(b *testing.B) {
 	for _, access := range []string{"read", "write"} {
 		for _, size := range faultSizes {
 			for _, populate := range []string{"none", "madvise", "mappopulate"} {
-				name := fmt.Sprintf("backend=mmap/access=%s/size=%s/populate=%s", access, FormatSize(size), populate)
+				name := fmt.Sprintf("backend=mmap/access=%s/size=%s/populate=%s", access, schema.FormatSize(size), populate)
 				b.Run(name, func(b *testing.B) {
 					faultLoop(b, access, size, populate)
 				})

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // The matrix's knobs. Defaults give the quick profile that make bench runs.
@@ -65,7 +66,7 @@ type rwCase struct {
 
 func (c rwCase) name() string {
 	name := fmt.Sprintf("backend=%s/access=%s/pattern=%s/bs=%s/cache=%s/size=%s/advice=%s/threads=%d",
-		c.backend.Name, c.access, c.pattern, FormatSize(c.bs), c.cache, FormatSize(c.size), c.advice, c.threads)
+		c.backend.Name, c.access, c.pattern, schema.FormatSize(c.bs), c.cache, schema.FormatSize(c.size), c.advice, c.threads)
 	if c.sync > 0 {
 		name += fmt.Sprintf("/sync=%d", c.sync)
 	}
@@ -158,14 +159,14 @@ func loadProfile(name, sizes, dir string) (profile, error) {
 		p.sizes, p.writeSizes, p.largeColdSeq, p.why = nil, nil, nil, nil
 		largest := slices.Max(append(slices.Clone(p.blocks), p.writeBlocks...))
 		for _, s := range strings.Split(sizes, ",") {
-			n, err := ParseSize(s)
+			n, err := schema.ParseSize(s)
 			switch {
 			case err != nil:
 				return p, fmt.Errorf("bench: -sizes %q: %v", sizes, err)
 			case n <= 0:
 				return p, fmt.Errorf("bench: -sizes %q: %q is not a positive size", sizes, s)
 			case n < largest || n%largest != 0:
-				return p, fmt.Errorf("bench: -sizes %q: %s is not a multiple of %s, the %s profile's largest block size: every block size must divide the file", sizes, s, FormatSize(largest), name)
+				return p, fmt.Errorf("bench: -sizes %q: %s is not a multiple of %s, the %s profile's largest block size: every block size must divide the file", sizes, s, schema.FormatSize(largest), name)
 			}
 			p.sizes = append(p.sizes, n)
 		}
@@ -180,13 +181,13 @@ func loadProfile(name, sizes, dir string) (profile, error) {
 func quickSizes(dir string) (small, large int64, why []string) {
 	llc, err := LLCSize()
 	if err != nil {
-		why = append(why, fmt.Sprintf("LLC size unknown (%v): assuming %s", err, FormatSize(fallbackLLC)))
+		why = append(why, fmt.Sprintf("LLC size unknown (%v): assuming %s", err, schema.FormatSize(fallbackLLC)))
 		llc = fallbackLLC
 	}
 	ra, err := ReadAheadBytes(dir)
 	switch {
 	case err != nil:
-		why = append(why, fmt.Sprintf("read-ahead unknown (%v): assuming %s", err, FormatSize(fallbackReadAhead)))
+		why = append(why, fmt.Sprintf("read-ahead unknown (%v): assuming %s", err, schema.FormatSize(fallbackReadAhead)))
 		ra = fallbackReadAhead
 	case ra <= 0:
 		ra = 0 // no block device: no read-around to outgrow
@@ -194,9 +195,9 @@ func quickSizes(dir string) (small, large int64, why []string) {
 	small = max(4<<20, floorPow2(llc/2))
 	large = max(ceilPow2(largeLLCFactor*llc), ceilPow2(largeReadAheadWindows*ra), minLargeFile)
 	why = append(why,
-		fmt.Sprintf("%s: half the %s last-level cache (warm reads are cache hits)", FormatSize(small), FormatSize(llc)),
+		fmt.Sprintf("%s: half the %s last-level cache (warm reads are cache hits)", schema.FormatSize(small), schema.FormatSize(llc)),
 		fmt.Sprintf("%s: %d× the LLC (warm reads come from memory) and %d read-ahead windows of %s (cold random reads are not prefetched by read-around)",
-			FormatSize(large), large/llc, large/max(ra, 1), FormatSize(ra)))
+			schema.FormatSize(large), large/llc, large/max(ra, 1), schema.FormatSize(ra)))
 	return small, large, why
 }
 
@@ -353,8 +354,8 @@ func sharedFile(tb testing.TB, size int64) string {
 	if sharedFiles.paths == nil {
 		sharedFiles.paths = map[int64]string{}
 	}
-	fmt.Fprintf(os.Stderr, "bench: preparing a %s file in %s\n", FormatSize(size), benchDir)
-	p := fillNew(tb, fmt.Sprintf("%s/shared-%s", benchDir, FormatSize(size)), size)
+	fmt.Fprintf(os.Stderr, "bench: preparing a %s file in %s\n", schema.FormatSize(size), benchDir)
+	p := fillNew(tb, fmt.Sprintf("%s/shared-%s", benchDir, schema.FormatSize(size)), size)
 	sharedFiles.paths[size] = p
 	return p
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // openReadSizes are the file sizes of BenchmarkOpenRead: from one page, where
@@ -47,7 +48,7 @@ func BenchmarkOpenRead(b *testing.B) {
 	}
 	for _, backend := range backends {
 		for _, size := range sizes {
-			b.Run(fmt.Sprintf("backend=%s/size=%s", backend, FormatSize(size)), func(sub *testing.B) {
+			b.Run(fmt.Sprintf("backend=%s/size=%s", backend, schema.FormatSize(size)), func(sub *testing.B) {
 				openReadLoop(sub, backend, sharedFile(sub, size), size)
 			})
 		}

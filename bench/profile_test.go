@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // TestBadSizesExitBeforeBenchmarks runs this test binary as make bench
@@ -63,13 +65,13 @@ func TestQuickSizesFromMachine(t *testing.T) {
 	}
 	small, large := p.sizes[0], p.sizes[1]
 	if small > llc {
-		t.Errorf("small file %s exceeds the %s LLC", FormatSize(small), FormatSize(llc))
+		t.Errorf("small file %s exceeds the %s LLC", schema.FormatSize(small), schema.FormatSize(llc))
 	}
 	if large < largeLLCFactor*llc {
-		t.Errorf("large file %s is under %d× the %s LLC", FormatSize(large), largeLLCFactor, FormatSize(llc))
+		t.Errorf("large file %s is under %d× the %s LLC", schema.FormatSize(large), largeLLCFactor, schema.FormatSize(llc))
 	}
 	if ra, err := ReadAheadBytes(t.TempDir()); err == nil && large < largeReadAheadWindows*ra {
-		t.Errorf("large file %s is under %d read-ahead windows of %s", FormatSize(large), largeReadAheadWindows, FormatSize(ra))
+		t.Errorf("large file %s is under %d read-ahead windows of %s", schema.FormatSize(large), largeReadAheadWindows, schema.FormatSize(ra))
 	}
 	if len(p.why) < 2 {
 		t.Errorf("why = %q, want a line per size", p.why)

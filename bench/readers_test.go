@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // BenchmarkReaders runs K reader goroutines on ONE store: one mapping (mmap,
@@ -82,7 +83,7 @@ func readersCases(tb testing.TB) []rwCase {
 	for _, cache := range []string{"warm", "cold"} {
 		for _, size := range sizes[cache] {
 			if size < bs || size%bs != 0 {
-				tb.Fatalf("BenchmarkReaders: size %s: want a multiple of %s", FormatSize(size), FormatSize(bs))
+				tb.Fatalf("BenchmarkReaders: size %s: want a multiple of %s", schema.FormatSize(size), schema.FormatSize(bs))
 			}
 			for _, a := range advice {
 				for _, ba := range []struct{ backend, access string }{{"mmap", "view"}, {"pread", "copy"}} {
@@ -104,7 +105,7 @@ func readersCases(tb testing.TB) []rwCase {
 // readersName is the matrix's name with readers= for threads=.
 func readersName(c rwCase) string {
 	return fmt.Sprintf("backend=%s/access=%s/pattern=%s/bs=%s/cache=%s/size=%s/advice=%s/readers=%d",
-		c.backend.Name, c.access, c.pattern, FormatSize(c.bs), c.cache, FormatSize(c.size), c.advice, c.threads)
+		c.backend.Name, c.access, c.pattern, schema.FormatSize(c.bs), c.cache, schema.FormatSize(c.size), c.advice, c.threads)
 }
 
 // readersSink keeps the checksums of the timed passes alive; the tests

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mmapbench/mmapbench/bench"
 	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // A Setup is one way of reading the file.
@@ -105,9 +106,9 @@ var ErrUsage = errors.New("usage")
 func (c Config) check() error {
 	switch {
 	case c.Limit < 16<<20:
-		return fmt.Errorf("oom: %w: limit %s is below 16MiB: the Go runtime alone needs a few MiB", ErrUsage, bench.FormatSize(c.Limit))
+		return fmt.Errorf("oom: %w: limit %s is below 16MiB: the Go runtime alone needs a few MiB", ErrUsage, schema.FormatSize(c.Limit))
 	case c.Size < 2*c.Limit:
-		return fmt.Errorf("oom: %w: file size %s is not at least twice the limit %s: the working set must not fit", ErrUsage, bench.FormatSize(c.Size), bench.FormatSize(c.Limit))
+		return fmt.Errorf("oom: %w: file size %s is not at least twice the limit %s: the working set must not fit", ErrUsage, schema.FormatSize(c.Size), schema.FormatSize(c.Limit))
 	case c.Interval <= 0 || c.Duration < 2*c.Interval:
 		return fmt.Errorf("oom: %w: duration %v must be at least two intervals of %v (a start and a steady phase)", ErrUsage, c.Duration, c.Interval)
 	case c.Readers < 1:
@@ -117,7 +118,7 @@ func (c Config) check() error {
 	}
 	for _, bs := range []int64{c.RandBS, c.SeqBS} {
 		if bs < 4096 || bs%4096 != 0 || c.Size%bs != 0 {
-			return fmt.Errorf("oom: %w: block size %s: want a multiple of 4KiB that divides the file size %s", ErrUsage, bench.FormatSize(bs), bench.FormatSize(c.Size))
+			return fmt.Errorf("oom: %w: block size %s: want a multiple of 4KiB that divides the file size %s", ErrUsage, schema.FormatSize(bs), schema.FormatSize(c.Size))
 		}
 	}
 	for _, p := range c.Patterns {
@@ -160,7 +161,7 @@ func Measure(ctx context.Context, c Config, emit func(Run) error) error {
 	defer pd.Remove()
 	dir := pd.Path
 	path := filepath.Join(dir, "data")
-	c.progress("oom: writing a %s file in %s", bench.FormatSize(c.Size), dir)
+	c.progress("oom: writing a %s file in %s", schema.FormatSize(c.Size), dir)
 	if err := writeFile(ctx, path, c.Size); err != nil {
 		return err
 	}

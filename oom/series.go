@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/mmapbench/mmapbench/bench"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // A Row is one interval of a run: counts over the interval and the
@@ -229,7 +230,7 @@ func WriteUnitLines(w io.Writer) error {
 // key=value parts pivot in benchstat like the file benchmarks' names.
 func BenchmarkName(setup, pattern string, bs int64, readers int, limit, size int64, device, phase string) string {
 	return fmt.Sprintf("BenchmarkOOM/config=%s/pattern=%s/bs=%s/readers=%d/limit=%s/size=%s/device=%s/phase=%s",
-		setup, pattern, bench.FormatSize(bs), readers, bench.FormatSize(limit), bench.FormatSize(size), device, phase)
+		setup, pattern, schema.FormatSize(bs), readers, schema.FormatSize(limit), schema.FormatSize(size), device, phase)
 }
 
 // WriteBenchmark writes one phase as a Go benchmark result line: the

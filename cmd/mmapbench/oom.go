@@ -13,6 +13,7 @@ import (
 
 	"github.com/mmapbench/mmapbench/bench"
 	"github.com/mmapbench/mmapbench/oom"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // sizeValue is a byte-size flag that reads and prints sizes as 256MiB.
@@ -22,11 +23,11 @@ func (s sizeValue) String() string {
 	if s.n == nil {
 		return ""
 	}
-	return bench.FormatSize(*s.n)
+	return schema.FormatSize(*s.n)
 }
 
 func (s sizeValue) Set(v string) error {
-	n, err := bench.ParseSize(v)
+	n, err := schema.ParseSize(v)
 	if err != nil {
 		return err
 	}

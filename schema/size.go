@@ -1,4 +1,4 @@
-package bench
+package schema
 
 import (
 	"fmt"
@@ -43,11 +43,11 @@ func ParseSize(s string) (int64, error) {
 		}
 	}
 	if num == "" || strings.TrimLeft(num, "0123456789") != "" {
-		return 0, fmt.Errorf("bench: size %q: want a number of bytes with an optional IEC suffix (B, KiB, MiB, GiB, TiB), e.g. 4KiB", s)
+		return 0, fmt.Errorf("size %q: want a number of bytes with an optional IEC suffix (B, KiB, MiB, GiB, TiB), e.g. 4KiB", s)
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil || n > math.MaxInt64>>shift {
-		return 0, fmt.Errorf("bench: size %q: too large, the maximum is %d bytes", s, int64(math.MaxInt64))
+		return 0, fmt.Errorf("size %q: too large, the maximum is %d bytes", s, int64(math.MaxInt64))
 	}
 	return n << shift, nil
 }

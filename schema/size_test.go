@@ -1,4 +1,4 @@
-package bench
+package schema
 
 import (
 	"math"
@@ -45,23 +45,23 @@ func TestParseSizeErrors(t *testing.T) {
 		in      string
 		wantErr string
 	}{
-		{"4KB", `bench: size "4KB": want a number of bytes with an optional IEC suffix (B, KiB, MiB, GiB, TiB), e.g. 4KiB`},
-		{"", `bench: size "": want a number`},
-		{"KiB", `bench: size "KiB": want a number`},
-		{"4k", `bench: size "4k": want a number`},
-		{"4kib", `bench: size "4kib": want a number`},
-		{"4MB", `bench: size "4MB": want a number`},
-		{"4 KiB", `bench: size "4 KiB": want a number`},
-		{" 4KiB", `bench: size " 4KiB": want a number`},
-		{"-4KiB", `bench: size "-4KiB": want a number`},
-		{"+4KiB", `bench: size "+4KiB": want a number`},
-		{"1.5MiB", `bench: size "1.5MiB": want a number`},
-		{"4Ki", `bench: size "4Ki": want a number`},
-		{"4PiB", `bench: size "4PiB": want a number`},
-		{"0x10", `bench: size "0x10": want a number`},
-		{"9223372036854775808", `bench: size "9223372036854775808": too large`},
-		{"8388608TiB", `bench: size "8388608TiB": too large`},
-		{"99999999999999999999KiB", `bench: size "99999999999999999999KiB": too large`},
+		{"4KB", `size "4KB": want a number of bytes with an optional IEC suffix (B, KiB, MiB, GiB, TiB), e.g. 4KiB`},
+		{"", `size "": want a number`},
+		{"KiB", `size "KiB": want a number`},
+		{"4k", `size "4k": want a number`},
+		{"4kib", `size "4kib": want a number`},
+		{"4MB", `size "4MB": want a number`},
+		{"4 KiB", `size "4 KiB": want a number`},
+		{" 4KiB", `size " 4KiB": want a number`},
+		{"-4KiB", `size "-4KiB": want a number`},
+		{"+4KiB", `size "+4KiB": want a number`},
+		{"1.5MiB", `size "1.5MiB": want a number`},
+		{"4Ki", `size "4Ki": want a number`},
+		{"4PiB", `size "4PiB": want a number`},
+		{"0x10", `size "0x10": want a number`},
+		{"9223372036854775808", `size "9223372036854775808": too large`},
+		{"8388608TiB", `size "8388608TiB": too large`},
+		{"99999999999999999999KiB", `size "99999999999999999999KiB": too large`},
 	}
 	for _, tt := range tests {
 		got, err := ParseSize(tt.in)

@@ -1,0 +1,326 @@
+package schema
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The axes of a file benchmark's case. Each is a small enum whose String
+// is the value in a benchmark name (key=value) and whose Parse function
+// takes it back, refusing anything else with the accepted values named, so
+// that a writer and a reader of results cannot disagree on a spelling.
+
+// Access is how an operation reaches the bytes.
+type Access uint8
+
+const (
+	Copy Access = iota // ReadAt/WriteAt with a buffer: the bytes are copied
+	View               // in place, through the store's mapping (impl.Viewer)
+)
+
+var accessNames = []string{"copy", "view"}
+
+func (a Access) String() string { return enumString("access", accessNames, int(a)) }
+
+// ParseAccess parses "copy" or "view".
+func ParseAccess(s string) (Access, error) {
+	i, err := parseEnum("access", accessNames, s)
+	return Access(i), err
+}
+
+// Pattern is the order in which a pass visits the blocks.
+type Pattern uint8
+
+const (
+	Seq  Pattern = iota // block 0, 1, 2, ...
+	Rand                // every block once per pass, in the project's random order (bench.Order)
+)
+
+var patternNames = []string{"seq", "rand"}
+
+func (p Pattern) String() string { return enumString("pattern", patternNames, int(p)) }
+
+// ParsePattern parses "seq" or "rand".
+func ParsePattern(s string) (Pattern, error) {
+	i, err := parseEnum("pattern", patternNames, s)
+	return Pattern(i), err
+}
+
+// Cache is the page-cache state the timed loop starts from (and, for cold
+// cases, is kept in).
+type Cache uint8
+
+const (
+	Warm Cache = iota // every page resident, and mapped for a mapping (verified with mincore)
+	Cold              // (almost) no page resident (verified with mincore), re-evicted as the case says
+)
+
+var cacheNames = []string{"warm", "cold"}
+
+func (c Cache) String() string { return enumString("cache", cacheNames, int(c)) }
+
+// ParseCache parses "warm" or "cold".
+func ParseCache(s string) (Cache, error) {
+	i, err := parseEnum("cache", cacheNames, s)
+	return Cache(i), err
+}
+
+// Advice is the hint a case gives the kernel. None is the kernel's
+// default; the others are impl.Advice values by the same name (bench maps
+// them). WillNeed and Populate are one-shot: given at the start of every
+// pass, inside the timer; the rest are given once, before it.
+type Advice uint8
+
+const (
+	AdviceNone Advice = iota
+	AdviceSeq
+	AdviceRand
+	AdviceWillNeed
+	AdvicePopulate
+	AdviceHugePage
+)
+
+var adviceNames = []string{"none", "seq", "rand", "willneed", "populate", "hugepage"}
+
+func (a Advice) String() string { return enumString("advice", adviceNames, int(a)) }
+
+// OneShot reports whether the advice is given at the start of every pass
+// (a prefetch of the whole store) rather than once before the timer.
+func (a Advice) OneShot() bool { return a == AdviceWillNeed || a == AdvicePopulate }
+
+// ParseAdvice parses an advice name: none, seq, rand, willneed, populate
+// or hugepage.
+func ParseAdvice(s string) (Advice, error) {
+	i, err := parseEnum("advice", adviceNames, s)
+	return Advice(i), err
+}
+
+func enumString(axis string, names []string, i int) string {
+	if i >= 0 && i < len(names) {
+		return names[i]
+	}
+	return fmt.Sprintf("%s(%d)", axis, i)
+}
+
+func parseEnum(axis string, names []string, s string) (int, error) {
+	for i, n := range names {
+		if s == n {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("%s %q: want one of %s", axis, s, strings.Join(names, ", "))
+}
+
+// Case is one row of the file benchmarks (BenchmarkRead, BenchmarkWrite,
+// BenchmarkWriteSync and BenchmarkReaders). Its name lists every key, in
+// a fixed order, as key=value, so that benchstat can pivot on any of them
+// and [ParseName] can read it back.
+type Case struct {
+	Backend string // an impl backend name
+	Access  Access
+	Pattern Pattern
+	BS      int64 // bytes per operation
+	Cache   Cache
+	Size    int64 // the file's size
+	Advice  Advice
+	Threads int // goroutines doing the operations
+	// Shared marks a BenchmarkReaders case: Threads readers share each
+	// pass (every block read once by one of them), named readers=N
+	// rather than threads=N, where each goroutine has its own share of
+	// b.N operations.
+	Shared bool
+	Sync   int // WriteSync: a Sync after every Sync writes; 0: none
+}
+
+// Name is the case's sub-benchmark name, such as
+// backend=mmap/access=copy/pattern=seq/bs=4KiB/cache=warm/size=16MiB/advice=none/threads=1,
+// with /sync=N after it when Sync > 0.
+func (c Case) Name() string {
+	var b strings.Builder
+	b.Grow(96)
+	for i, k := range c.keys() {
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		b.WriteString(k.name)
+		b.WriteByte('=')
+		b.WriteString(k.value)
+	}
+	return b.String()
+}
+
+type keyValue struct{ name, value string }
+
+func (c Case) keys() []keyValue {
+	kv := []keyValue{
+		{"backend", c.Backend}, {"access", c.Access.String()}, {"pattern", c.Pattern.String()},
+		{"bs", FormatSize(c.BS)}, {"cache", c.Cache.String()}, {"size", FormatSize(c.Size)},
+		{"advice", c.Advice.String()},
+	}
+	if c.Shared {
+		kv = append(kv, keyValue{"readers", strconv.Itoa(c.Threads)})
+	} else {
+		kv = append(kv, keyValue{"threads", strconv.Itoa(c.Threads)})
+	}
+	if c.Sync > 0 {
+		kv = append(kv, keyValue{"sync", strconv.Itoa(c.Sync)})
+	}
+	return kv
+}
+
+// Keys returns the case's keys as a map, the form a results file's row
+// has once its name is split on "/" and "=".
+func (c Case) Keys() map[string]string {
+	m := map[string]string{}
+	for _, k := range c.keys() {
+		m[k.name] = k.value
+	}
+	return m
+}
+
+// ParseName parses a name that Name made, with or without the benchmark's
+// own name before it ("BenchmarkRead/backend=..."). Every key must be
+// there, in Name's order, with a value its axis accepts; an unknown or
+// missing key is an error that names it.
+func ParseName(name string) (Case, error) {
+	var c Case
+	parts := strings.Split(name, "/")
+	if len(parts) > 0 && !strings.Contains(parts[0], "=") {
+		parts = parts[1:] // the benchmark's name
+	}
+	want := []string{"backend", "access", "pattern", "bs", "cache", "size", "advice", "threads|readers", "sync"}
+	j := 0
+	for _, part := range parts {
+		k, v, ok := strings.Cut(part, "=")
+		if !ok {
+			return c, fmt.Errorf("case %q: %q is not key=value", name, part)
+		}
+		for j < len(want) && !keyIs(want[j], k) {
+			if want[j] != "sync" {
+				return c, fmt.Errorf("case %q: key %q where %s was expected (keys, in order: %s)", name, k, want[j], strings.Join(want, ", "))
+			}
+			j++
+		}
+		if j == len(want) {
+			return c, fmt.Errorf("case %q: key %q is not a case key (keys, in order: %s)", name, k, strings.Join(want, ", "))
+		}
+		j++
+		var err error
+		switch k {
+		case "backend":
+			if v == "" {
+				err = fmt.Errorf("backend: empty")
+			}
+			c.Backend = v
+		case "access":
+			c.Access, err = ParseAccess(v)
+		case "pattern":
+			c.Pattern, err = ParsePattern(v)
+		case "bs":
+			c.BS, err = parsePositiveSize(v)
+		case "cache":
+			c.Cache, err = ParseCache(v)
+		case "size":
+			c.Size, err = parsePositiveSize(v)
+		case "advice":
+			c.Advice, err = ParseAdvice(v)
+		case "threads", "readers":
+			c.Threads, err = parseCount(k, v, 1)
+			c.Shared = k == "readers"
+		case "sync":
+			c.Sync, err = parseCount(k, v, 1)
+		}
+		if err != nil {
+			return c, fmt.Errorf("case %q: %w", name, err)
+		}
+	}
+	if j < len(want)-1 { // sync is optional
+		return c, fmt.Errorf("case %q: key %s missing", name, want[j])
+	}
+	return c, nil
+}
+
+func keyIs(want, k string) bool {
+	for _, w := range strings.Split(want, "|") {
+		if w == k {
+			return true
+		}
+	}
+	return false
+}
+
+func parsePositiveSize(v string) (int64, error) {
+	n, err := ParseSize(v)
+	if err == nil && n <= 0 {
+		err = fmt.Errorf("size %q: want a positive size", v)
+	}
+	return n, err
+}
+
+func parseCount(key, v string, least int) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < least || strconv.Itoa(n) != v {
+		return 0, fmt.Errorf("%s %q: want an integer of at least %d", key, v, least)
+	}
+	return n, nil
+}
+
+// Axes lists the values of each axis a profile varies; [Axes.Product]
+// expands them into cases. A case's Threads and Sync come from Threads and
+// Syncs (nil means 1 and 0).
+type Axes struct {
+	Backends []string
+	Accesses []Access
+	Patterns []Pattern
+	Blocks   []int64
+	Caches   []Cache
+	Sizes    []int64
+	Advice   []Advice
+	Threads  []int
+	Syncs    []int
+}
+
+// Product returns every combination of the axes, in the order of the
+// fields (the last varying fastest), for which keep returns true (nil
+// keeps all). An empty axis gives no cases, except Advice, Threads and
+// Syncs, whose defaults are none, 1 and 0.
+func (a Axes) Product(keep func(Case) bool) []Case {
+	advice, threads, syncs := a.Advice, a.Threads, a.Syncs
+	if len(advice) == 0 {
+		advice = []Advice{AdviceNone}
+	}
+	if len(threads) == 0 {
+		threads = []int{1}
+	}
+	if len(syncs) == 0 {
+		syncs = []int{0}
+	}
+	dims := []int{len(a.Backends), len(a.Accesses), len(a.Patterns), len(a.Blocks), len(a.Caches), len(a.Sizes), len(advice), len(threads), len(syncs)}
+	for _, d := range dims {
+		if d == 0 {
+			return nil
+		}
+	}
+	var cs []Case
+	// An odometer over the axes: idx[k] is the value of axis k.
+	idx := make([]int, len(dims))
+	for {
+		c := Case{Backend: a.Backends[idx[0]], Access: a.Accesses[idx[1]], Pattern: a.Patterns[idx[2]],
+			BS: a.Blocks[idx[3]], Cache: a.Caches[idx[4]], Size: a.Sizes[idx[5]], Advice: advice[idx[6]],
+			Threads: threads[idx[7]], Sync: syncs[idx[8]]}
+		if keep == nil || keep(c) {
+			cs = append(cs, c)
+		}
+		k := len(idx) - 1
+		for ; k >= 0; k-- {
+			if idx[k]++; idx[k] < dims[k] {
+				break
+			}
+			idx[k] = 0
+		}
+		if k < 0 {
+			return cs
+		}
+	}
+}
