@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"syscall"
 	"testing"
+
+	"github.com/mmapbench/mmapbench/ipc"
 )
 
 // benchDir is where benchmark files are made: a private directory (0700,
@@ -22,6 +24,8 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// BenchmarkIPC re-executes this binary as ipc's children.
+	ipc.RunChildIfRequested()
 	flag.Parse()
 	os.Exit(runMain(m))
 }

@@ -11,9 +11,9 @@ import (
 )
 
 // ChildEnv is the environment variable that makes a process a child of the
-// driver. Its value is the child's configuration, in JSON. This package's
-// init function checks it, so that any binary linking the package can be
-// re-executed as a child: mmapbench itself, or a test binary.
+// driver. Its value is the child's configuration, in JSON.
+// RunChildIfRequested checks it, so that any binary that calls that first
+// can be re-executed as a child: mmapbench itself, or a test binary.
 const ChildEnv = "MMAPBENCH_IPC_CHILD"
 
 // A childConfig is everything a child needs; the driver sends it in ChildEnv.
@@ -45,7 +45,13 @@ type childResult struct {
 	Value   uint64 `json:",omitempty"`
 }
 
-func init() {
+// RunChildIfRequested makes this process a child of the driver when Run
+// started it with ChildEnv set: it plays the child's role and exits, and
+// otherwise returns at once. It is not an init function, so importing the
+// package has no side effect: main and the TestMain of every test package
+// that calls Run (or RunDurability, RunCount) call it first, before flags are
+// parsed.
+func RunChildIfRequested() {
 	spec, ok := os.LookupEnv(ChildEnv)
 	if !ok {
 		return

@@ -7,9 +7,10 @@
 // the word, the monitor answers seq+2, and the changer records the round
 // trip; one-way latency is half of it. The processes are real: the driver
 // ([Run]) re-executes its own binary (os.Executable) with the [ChildEnv]
-// variable set, and this package's init function turns such a process into
-// the child role before main or TestMain runs. Any binary that links the
-// package, mmapbench or a test binary, can therefore be a driver.
+// variable set, and [RunChildIfRequested], called first thing by main or
+// TestMain, turns such a process into the child role. Any binary that does
+// that, mmapbench or a test binary, can therefore be a driver; importing the
+// package alone changes nothing.
 //
 // The shared word lives in one of several backends ([Backends]): a file
 // mapped with MAP_SHARED (mmap, mmapgo, through package impl), the same file

@@ -37,7 +37,12 @@ type childSpec struct {
 	HaveDevice    bool
 }
 
-func init() {
+// RunChildIfRequested makes this process the reading child when the parent
+// (Measure) started it with childEnv set: it runs the child and exits,
+// and otherwise returns at once. It is not an init function, so importing the
+// package has no side effect: main and the TestMain of every test package
+// that runs oom measurements call it first, before flags are parsed.
+func RunChildIfRequested() {
 	spec, ok := os.LookupEnv(childEnv)
 	if !ok {
 		return

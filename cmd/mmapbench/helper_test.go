@@ -11,7 +11,17 @@ import (
 // pattern): TestMain runs the command line and exits instead of the tests.
 const mainEnv = "MMAPBENCH_TEST_MAIN"
 
+// noChildEnv, set, makes TestMain skip runChildIfRequested, as a program
+// that imports ipc and oom without calling it would:
+// TestImportHasNoSideEffect checks that such a process stays itself.
+const noChildEnv = "MMAPBENCH_TEST_NO_CHILD"
+
 func TestMain(m *testing.M) {
+	// First, as in main: the ipc and oom measurements that tests run
+	// re-execute this binary as their children.
+	if os.Getenv(noChildEnv) == "" {
+		runChildIfRequested()
+	}
 	if os.Getenv(mainEnv) == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}

@@ -12,10 +12,24 @@ package main
 import (
 	"io"
 	"os"
+
+	"github.com/mmapbench/mmapbench/ipc"
+	"github.com/mmapbench/mmapbench/oom"
 )
 
 func main() {
+	runChildIfRequested()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// runChildIfRequested turns this process into a child of an ipc or oom
+// measurement when the driver re-executed mmapbench as one (the package's
+// environment variable is set), and exits when the child is done; otherwise
+// it returns. Both packages leave that to their caller, so that importing
+// them does nothing.
+func runChildIfRequested() {
+	ipc.RunChildIfRequested()
+	oom.RunChildIfRequested()
 }
 
 // Exit codes, one contract for every command, the bench binary, the

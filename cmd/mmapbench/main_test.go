@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/ipc"
 )
 
 func runCapture(args ...string) (code int, stdout, stderr string) {
@@ -61,6 +64,51 @@ func TestBackendsListsEveryBackend(t *testing.T) {
 	for _, name := range impl.Names() {
 		if !strings.Contains(stdout, "\n"+name+" ") {
 			t.Errorf("backends output lacks a row for %q:\n%s", name, stdout)
+		}
+	}
+}
+
+// oomChildEnv is oom's (unexported) child variable: the test names it to
+// check that only oom.RunChildIfRequested acts on it.
+const oomChildEnv = "MMAPBENCH_OOM_CHILD"
+
+// TestImportHasNoSideEffect re-runs this test binary, which imports ipc and
+// oom, with both child variables set to a configuration no child accepts.
+// With runChildIfRequested skipped, the process must stay a test binary and
+// pass; with it called, each package must take the process over (and fail
+// on the bad configuration, naming its variable).
+func TestImportHasNoSideEffect(t *testing.T) {
+	if os.Getenv(noChildEnv) != "" {
+		// The re-run: nothing may have consumed the variables.
+		for _, name := range []string{ipc.ChildEnv, oomChildEnv} {
+			if v := os.Getenv(name); v != "not json" {
+				t.Fatalf("in a process that did not call runChildIfRequested, %s = %q, want it untouched (%q)", name, v, "not json")
+			}
+		}
+		return
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skipf("os.Executable: %v", err)
+	}
+	for _, c := range []struct {
+		env      []string
+		wantCode int
+		want     string // in the output
+	}{
+		{[]string{noChildEnv + "=1", ipc.ChildEnv + "=not json", oomChildEnv + "=not json"}, 0, "PASS"},
+		{[]string{ipc.ChildEnv + "=not json"}, 1, "bad " + ipc.ChildEnv},
+		{[]string{oomChildEnv + "=not json"}, 1, "bad " + oomChildEnv},
+	} {
+		cmd := exec.Command(exe, "-test.run=^TestImportHasNoSideEffect$")
+		cmd.Env = append(os.Environ(), c.env...)
+		out, err := cmd.CombinedOutput()
+		code := cmd.ProcessState.ExitCode()
+		if err != nil && code < 0 {
+			t.Fatalf("%v: %v", c.env, err)
+		}
+		if code != c.wantCode || !strings.Contains(string(out), c.want) {
+			t.Errorf("with %v: exit %d, output:\n%s\nwant exit %d and %q", c.env, code, out, c.wantCode, c.want)
 		}
 	}
 }
