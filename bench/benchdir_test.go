@@ -19,8 +19,8 @@ import (
 // when the bench directory is in memory (tmpfs, ramfs), with the reason.
 func skipUnlessEvictable(tb testing.TB) {
 	tb.Helper()
-	if coldSkip != "" {
-		tb.Skip(coldSkip)
+	if harness.ColdSkip != "" {
+		tb.Skip(harness.ColdSkip)
 	}
 }
 
@@ -219,7 +219,7 @@ func TestHoldPrivateDir(t *testing.T) {
 	if os.Getenv("MMAPBENCH_TEST_HOLD") != "1" {
 		t.Skip("the child of TestStaleDirRemoved")
 	}
-	os.Stdout.WriteString("holding " + benchDir + "\n")
+	os.Stdout.WriteString("holding " + harness.Dir + "\n")
 	time.Sleep(time.Minute)
 }
 

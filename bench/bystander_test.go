@@ -118,7 +118,7 @@ func runBystander(b *testing.B, c bystanderCase) {
 		return
 	}
 
-	s, err := impl.Open(c.backend, sharedFile(b, bystanderSize), impl.Options{ReadOnly: true})
+	s, err := impl.Open(c.backend, harness.SharedFile(b, bystanderSize), impl.Options{ReadOnly: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func runBystander(b *testing.B, c bystanderCase) {
 	b.StopTimer()
 	b.ResetTimer()
 	for range b.N {
-		makeCold(b, s)
+		harness.MakeCold(b, s)
 		m.resume(b)
 		probe.Start()
 		b.StartTimer()

@@ -79,10 +79,10 @@ const (
 // memmove for each reference; each sample reports both ratios too
 // (copies-vs-direct, copies-vs-splice).
 func BenchmarkCopyCost(b *testing.B) {
-	if name, ok := ramFS(benchDir); ok {
-		b.Skipf("O_DIRECT does not apply: the bench directory %s is on %s, whose pages are always in memory (pass -benchdir on a disk)", benchDir, name)
+	if name, ok := ramFS(harness.Dir); ok {
+		b.Skipf("O_DIRECT does not apply: the bench directory %s is on %s, whose pages are always in memory (pass -benchdir on a disk)", harness.Dir, name)
 	}
-	_, size, _ := quickSizes(benchDir)
+	_, size, _ := quickSizes(harness.Dir)
 	src, huge := hugeAnon(b, size)
 	defer unix.Munmap(src)
 	yardstick := "4k"
@@ -97,7 +97,7 @@ func BenchmarkCopyCost(b *testing.B) {
 // runCopyCost is one sample of BenchmarkCopyCost: bs-byte blocks of the
 // run's shared file of size bytes, and of src for the memmove.
 func runCopyCost(b *testing.B, bs, size int64, src []byte) {
-	path := sharedFile(b, size)
+	path := harness.SharedFile(b, size)
 	buffered, err := impl.Open("pread", path, impl.Options{ReadOnly: true})
 	if err != nil {
 		b.Fatal(err)
@@ -105,7 +105,7 @@ func runCopyCost(b *testing.B, bs, size int64, src []byte) {
 	defer buffered.Close()
 	direct, err := impl.Open("pread", path, impl.Options{ReadOnly: true, Direct: true})
 	if errors.Is(err, unix.EINVAL) {
-		b.Skipf("O_DIRECT is not supported on %s: %v", benchDir, err)
+		b.Skipf("O_DIRECT is not supported on %s: %v", harness.Dir, err)
 	}
 	if err != nil {
 		b.Fatal(err)
@@ -308,7 +308,7 @@ func anonHugeBytes(addr uintptr) (int64, error) {
 func checkCopyCostRegime(b *testing.B, buffered impl.Store, d Counters, want int64) {
 	switch {
 	case d.DevRead < want*9/10:
-		b.Skipf("O_DIRECT reads did not reach a device: %d bytes read from it for %d bytes read with O_DIRECT (%s serves them from memory)", d.DevRead, want, benchDir)
+		b.Skipf("O_DIRECT reads did not reach a device: %d bytes read from it for %d bytes read with O_DIRECT (%s serves them from memory)", d.DevRead, want, harness.Dir)
 	case d.DevRead > want*3/2:
 		b.Fatalf("the device read %d bytes for %d bytes of O_DIRECT reads: the buffered reads missed the page cache (is memory short?)", d.DevRead, want)
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // Benchmarks for the fidelity cross-check (scripts/fio-crosscheck.sh). They
@@ -19,14 +20,10 @@ import (
 // two rows is the harness overhead (target: at most 5 ns/op). Keys are the
 // matrix's, plus loop last.
 func BenchmarkHarnessOverhead(b *testing.B) {
-	null, err := impl.Lookup("null")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, access := range []string{"copy", "view"} {
-		c := rwCase{backend: null, access: access, pattern: "seq", bs: 64, cache: "warm", size: 16 << 20, advice: "none", threads: 1}
-		b.Run(c.name()+"/loop=matrix", func(b *testing.B) { runCase(b, c, opRead) })
-		b.Run(c.name()+"/loop=bare", func(b *testing.B) { bareLoop(b, c) })
+	for _, access := range []schema.Access{schema.Copy, schema.View} {
+		c := schema.Case{Backend: "null", Access: access, Pattern: schema.Seq, BS: 64, Cache: schema.Warm, Size: 16 << 20, Threads: 1}
+		b.Run(c.Name()+"/loop=matrix", func(b *testing.B) { runCase(b, c, OpRead) })
+		b.Run(c.Name()+"/loop=bare", func(b *testing.B) { bareLoop(b, c) })
 	}
 }
 
@@ -35,38 +32,32 @@ func BenchmarkHarnessOverhead(b *testing.B) {
 // (they never look at the bytes they read). The cross-check compares these
 // with fio; the matrix rows, which do consume, are shown beside them.
 func BenchmarkNoConsume(b *testing.B) {
-	for _, name := range []string{"pread", "mmap"} {
-		be, err := impl.Lookup(name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, bs := range []int64{4 << 10, 1 << 20} {
-			for _, size := range currentProfile(b).sizes {
-				c := rwCase{backend: be, access: "copy", pattern: "seq", bs: bs, cache: "warm", size: size, advice: "none", threads: 1, noConsume: true}
-				b.Run(c.name()+"/consume=none", func(b *testing.B) { runCase(b, c, opRead) })
-			}
-		}
+	axes := schema.Axes{Backends: []string{"pread", "mmap"}, Accesses: []schema.Access{schema.Copy},
+		Patterns: []schema.Pattern{schema.Seq}, Blocks: []int64{4 << 10, 1 << 20}, Caches: []schema.Cache{schema.Warm},
+		Sizes: currentProfile(b).sizes}
+	for _, c := range axes.Product(nil) {
+		b.Run(c.Name()+"/consume=none", func(b *testing.B) { harness.Run(b, c, OpRead, Options{NoConsume: true}) })
 	}
 }
 
 // bareLoop is runCase's single-threaded warm sequential read with nothing
 // but the read and the Consume: the floor runCase is compared against.
-func bareLoop(b *testing.B, c rwCase) {
-	s, view := openCase(b, c)
-	buf := impl.AlignedBuffer(int(c.bs))
+func bareLoop(b *testing.B, c schema.Case) {
+	s, view := harness.Open(b, c)
+	buf := impl.AlignedBuffer(int(c.BS))
 	prefault(buf)
-	b.SetBytes(c.bs)
+	b.SetBytes(c.BS)
 	b.ReportAllocs()
 	var off int64
 	var sum uint64
 	if view != nil {
 		for b.Loop() {
-			p, err := view.View(off, int(c.bs))
+			p, err := view.View(off, int(c.BS))
 			if err != nil {
 				b.Fatal(err)
 			}
 			sum += Consume(p)
-			if off += c.bs; off == c.size { // sizes are multiples of bs
+			if off += c.BS; off == c.Size { // sizes are multiples of bs
 				off = 0
 			}
 		}
@@ -76,7 +67,7 @@ func bareLoop(b *testing.B, c rwCase) {
 				b.Fatal(err)
 			}
 			sum += Consume(buf)
-			if off += c.bs; off == c.size { // sizes are multiples of bs
+			if off += c.BS; off == c.Size { // sizes are multiples of bs
 				off = 0
 			}
 		}

@@ -38,7 +38,7 @@ func BenchmarkIPC(b *testing.B) {
 			if !be.Supports(w) {
 				continue
 			}
-			cfg := ipc.Config{Backend: be.Name, Wait: w, Spins: ipc.DefaultSpins, Dir: benchDir, Timeout: 5 * time.Minute}
+			cfg := ipc.Config{Backend: be.Name, Wait: w, Spins: ipc.DefaultSpins, Dir: harness.Dir, Timeout: 5 * time.Minute}
 			b.Run(cfg.Name(), func(b *testing.B) {
 				if w.Spins() && len(cpus) < 2 {
 					b.Skipf("wait %s needs two CPUs; this process has %v", w, cpus)

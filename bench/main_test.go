@@ -12,16 +12,13 @@ import (
 	"github.com/mmapbench/mmapbench/ipc"
 )
 
-// benchDir is where benchmark files are made: a private directory (0700,
+var benchParent = flag.String("benchdir", "", "`directory` under which benchmark files are created (default $MMAPBENCH_DIR, else the system temp dir; when that is tmpfs or ramfs, /var/tmp); in a tmpfs or ramfs directory named here cold cases skip")
+
+// harness is the test binary's run: its Dir is a private directory (0700,
 // locked, see MakePrivateDir) under -benchdir, removed when the run ends
-// or, if the run is killed, by the next run.
-var (
-	benchParent = flag.String("benchdir", "", "`directory` under which benchmark files are created (default $MMAPBENCH_DIR, else the system temp dir; when that is tmpfs or ramfs, /var/tmp); in a tmpfs or ramfs directory named here cold cases skip")
-	benchDir    string
-	// coldSkip is why cold cases cannot run in benchDir ("" when they
-	// can): makeCold skips with it.
-	coldSkip string
-)
+// or, if the run is killed, by the next run; its ColdSkip says why cold
+// cases cannot run there ("" when they can).
+var harness = &Harness{Progress: os.Stderr}
 
 func TestMain(m *testing.M) {
 	// BenchmarkIPC re-executes this binary as ipc's children.
@@ -70,8 +67,9 @@ func runMain(m *testing.M) int {
 	}
 	defer pd.Remove()
 	removeOnSignal(pd)
-	benchDir = pd.Path
-	coldSkip = NoEviction(parent.Path)
+	harness.Dir = pd.Path
+	harness.ColdSkip = NoEviction(parent.Path)
+	harness.DropCaches = *dropCaches
 	if !benching {
 		return m.Run()
 	}

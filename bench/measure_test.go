@@ -9,6 +9,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // These tests check the measurement code itself: that the labels the
@@ -16,14 +17,14 @@ import (
 
 // benchOnce runs one case of the matrix as a benchmark of n iterations and
 // returns its result.
-func benchOnce(t *testing.T, c rwCase, o op, n int) testing.BenchmarkResult {
+func benchOnce(t *testing.T, c schema.Case, o Op, n int) testing.BenchmarkResult {
 	t.Helper()
-	if c.cache == "cold" {
+	if c.Cache == schema.Cold {
 		skipUnlessEvictable(t)
 	}
 	r := benchN(t, n, func(b *testing.B) { runCase(b, c, o) })
 	if r.N == 0 {
-		t.Fatalf("benchmark %s failed or was skipped", c.name())
+		t.Fatalf("benchmark %s failed or was skipped", c.Name())
 	}
 	return r
 }
@@ -61,18 +62,17 @@ func mustBackend(t *testing.T, name string) impl.Backend {
 // once (majflt > 0); the same read warm never does.
 func TestColdReadsFault(t *testing.T) {
 	const size = 4 << 20
-	mmap := mustBackend(t, "mmap")
-	base := rwCase{backend: mmap, access: "view", pattern: "seq", bs: 4 << 10, size: size, advice: "none", threads: 1}
+	base := schema.Case{Backend: "mmap", Access: schema.View, Pattern: schema.Seq, BS: 4 << 10, Size: size, Threads: 1}
 	n := 2 * size / (4 << 10) // two passes, so the cold case evicts again in the loop
 
 	cold := base
-	cold.cache = "cold"
-	if r := benchOnce(t, cold, opRead, n); r.Extra[UnitMajorFaults] <= 0 {
+	cold.Cache = schema.Cold
+	if r := benchOnce(t, cold, OpRead, n); r.Extra[UnitMajorFaults] <= 0 {
 		t.Errorf("cache=cold: %s = %v, want > 0", UnitMajorFaults, r.Extra[UnitMajorFaults])
 	}
 	warm := base
-	warm.cache = "warm"
-	if r := benchOnce(t, warm, opRead, n); r.Extra[UnitMajorFaults] != 0 || r.Extra[UnitMinorFaults] > 0.01 {
+	warm.Cache = schema.Warm
+	if r := benchOnce(t, warm, OpRead, n); r.Extra[UnitMajorFaults] != 0 || r.Extra[UnitMinorFaults] > 0.01 {
 		t.Errorf("cache=warm: %s = %v and %s = %v, want 0 and about 0", UnitMajorFaults, r.Extra[UnitMajorFaults], UnitMinorFaults, r.Extra[UnitMinorFaults])
 	}
 }
@@ -81,7 +81,7 @@ func TestColdReadsFault(t *testing.T) {
 // (almost) nothing resident, even right after a full read.
 func TestMakeCold(t *testing.T) {
 	skipUnlessEvictable(t)
-	path := sharedFile(t, 4<<20)
+	path := harness.SharedFile(t, 4<<20)
 	for _, be := range impl.Backends() {
 		if !be.Has(impl.CapPersistent) {
 			continue
@@ -97,7 +97,7 @@ func TestMakeCold(t *testing.T) {
 			if pages, total, _ := ev.Resident(); pages != total {
 				t.Fatalf("after makeWarm: %d of %d pages resident", pages, total)
 			}
-			testing.Benchmark(func(b *testing.B) { makeCold(b, s) })
+			testing.Benchmark(func(b *testing.B) { harness.MakeCold(b, s) })
 			pages, total, err := ev.Resident()
 			if err != nil {
 				t.Fatal(err)
@@ -124,7 +124,7 @@ func TestCaseNames(t *testing.T) {
 			t.Fatalf("profile %s has no cases", prof)
 		}
 		for _, c := range cases {
-			full := "BenchmarkRead/" + c.name() + "-2"
+			full := "BenchmarkRead/" + c.Name() + "-2"
 			if seen[full] {
 				t.Errorf("profile %s: duplicate case %s", prof, full)
 			}
@@ -134,7 +134,7 @@ func TestCaseNames(t *testing.T) {
 				t.Fatalf("Parts(%q) base = %q, want BenchmarkRead", full, base)
 			}
 			keys := wantKeys
-			if c.sync > 0 {
+			if c.Sync > 0 {
 				keys = append(keys[:len(keys):len(keys)], "sync")
 			}
 			if len(parts) != len(keys)+1 { // the last part is -GOMAXPROCS
@@ -159,17 +159,19 @@ func TestCaseNames(t *testing.T) {
 func TestAdviceInFirstPass(t *testing.T) {
 	const size, bs = 4 << 20, 4 << 10
 	cases := []struct {
-		backend, access, advice string
-		min, max                float64 // dev-B/op bounds
+		backend  string
+		access   schema.Access
+		advice   schema.Advice
+		min, max float64 // dev-B/op bounds
 	}{
-		{"pread", "copy", "willneed", 0.9 * size, 2 * size},
-		{"mmap", "view", "populate", 0.9 * size, 2 * size},
-		{"pread", "copy", "rand", 1, 64 << 10},
+		{"pread", schema.Copy, schema.AdviceWillNeed, 0.9 * size, 2 * size},
+		{"mmap", schema.View, schema.AdvicePopulate, 0.9 * size, 2 * size},
+		{"pread", schema.Copy, schema.AdviceRand, 1, 64 << 10},
 	}
 	for _, tc := range cases {
-		c := rwCase{backend: mustBackend(t, tc.backend), access: tc.access, pattern: "rand", bs: bs, cache: "cold", size: size, advice: tc.advice, threads: 1}
-		t.Run(c.name(), func(t *testing.T) {
-			r := benchOnce(t, c, opRead, 1)
+		c := schema.Case{Backend: tc.backend, Access: tc.access, Pattern: schema.Rand, BS: bs, Cache: schema.Cold, Size: size, Advice: tc.advice, Threads: 1}
+		t.Run(c.Name(), func(t *testing.T) {
+			r := benchOnce(t, c, OpRead, 1)
 			dev, ok := r.Extra[UnitDeviceBytes]
 			if !ok {
 				t.Fatalf("no %s in %v", UnitDeviceBytes, r.Extra)

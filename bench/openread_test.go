@@ -49,7 +49,7 @@ func BenchmarkOpenRead(b *testing.B) {
 	for _, backend := range backends {
 		for _, size := range sizes {
 			b.Run(fmt.Sprintf("backend=%s/size=%s", backend, schema.FormatSize(size)), func(sub *testing.B) {
-				openReadLoop(sub, backend, sharedFile(sub, size), size)
+				openReadLoop(sub, backend, harness.SharedFile(sub, size), size)
 			})
 		}
 	}

@@ -14,23 +14,28 @@ import (
 
 	"github.com/aclements/go-moremath/stats"
 	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // slowdownEnv is the test-only knob that calibrates the regression gate
 // (mmapbench regress, scripts/calibrate-gate.sh): a known slowdown it must
-// catch. MMAPBENCH_INJECT_SLOWDOWN=mmap:5% makes every operation of a case
-// on the mmap backend's stores take 5% longer, measured the way the case's
-// loop times it: from one ReadAt, WriteAt or View to the next, so including
-// Consume and the loop around the call. Several backends are separated by
-// commas (mmap:5%,pread:3%). mmap:0% wraps the stores and never waits: the
-// wrapper's own cost, which a calibration can measure as a realised shift.
-// Unset, stores are not wrapped at all. The null backend's stores are
-// shared between cases and are never wrapped.
+// catch. MMAPBENCH_INJECT_SLOWDOWN=mmap:5% makes every operation of a
+// single-goroutine case on the mmap backend take 5% longer, measured the
+// way the case's loop times it: the whole iteration of runCase's loop
+// (the call, Consume, the loop's own bookkeeping), because the knob is a
+// hook that loop runs after each op ([opHook]). Several backends are
+// separated by commas (mmap:5%,pread:3%). mmap:0% installs the hook and
+// never waits: the hook's own cost, which a calibration measures
+// (BenchmarkInjectedSlowdown). Unset, the hook is nil and the loop pays one
+// nil check an op. Cases with threads>1 run another loop and are never
+// slowed.
 //
-// The knob is a feedback loop, because a fixed wait sized from the store's
-// call alone (what it was before) moved the gated row by 9.6% for 5%: the
-// call is only part of the op, and the busy loop's speed is not the clock's.
-// See [delayer].
+// The knob is a feedback loop ([delayer]) because a fixed wait sized from
+// the store's call alone (the first knob) moved the gated row by 9.6% for
+// 5%: the call is only part of the op, and the busy loop's speed is not
+// the clock's. The second knob, a Store wrapper, realised 4.6% for 3%: the
+// wrapper's own calls cost 3.6% of a 140ns op, more than it could pay
+// back out of the wait.
 const slowdownEnv = "MMAPBENCH_INJECT_SLOWDOWN"
 
 var slowdowns = sync.OnceValues(func() (map[string]float64, error) {
@@ -58,39 +63,45 @@ func parseSlowdowns(spec string) (map[string]float64, error) {
 	return m, nil
 }
 
-// opHook returns what the case's loop runs after each operation: nil
-// (nothing, not even a call) unless the knob names the case's backend, or
-// a delayer that makes the whole op, as the loop times it, frac slower.
-func opHook(b *testing.B, c rwCase) func() {
+// opHook returns what runCase's single-goroutine loop runs after each
+// operation: nil (nothing, not even a call) unless the knob names the
+// case's backend, or a delayer that makes the loop's iterations, as the
+// loop times them, frac slower.
+func opHook(b *testing.B, c schema.Case) func() {
 	m, err := slowdowns()
 	if err != nil {
 		b.Fatal(err)
 	}
-	frac, ok := m[c.backend.Name]
-	if !ok || !c.backend.Has(impl.CapPersistent) {
+	frac, ok := m[c.Backend]
+	if !ok || !backendOf(b, c).Has(impl.CapPersistent) {
 		return nil
 	}
-	costs, err := wrapperCosts()
+	costs, err := hookCosts()
 	if err != nil {
 		b.Fatal(err)
 	}
-	d := newDelayer(frac, monotonic, spin, spinRate())
-	d.cost = costs[c.backend.Name]
-	n := int(c.bs)
-	return func() { d.call(n) }
+	hook, _ := newHook(frac, costs[c.Backend], int(c.BS))
+	return hook
 }
 
-// costEnv tells the knob what its wrapper costs an op, in ns, as
-// BenchmarkInjectedSlowdown at 0% measures it (its wrapper-ns):
-// MMAPBENCH_INJECT_COST=mmap:6.1ns. The knob waits that much less, so that
+// newHook is the knob's hook for ops of n bytes and the delayer it runs:
+// what opHook gives runCase, and what BenchmarkInjectedSlowdown measures.
+func newHook(frac, cost float64, n int) (func(), *delayer) {
+	d := newDelayer(frac, monotonic, spin, spinRate())
+	d.cost = cost
+	return func() { d.call(n) }, d
+}
+
+// costEnv tells the knob what its hook costs an op, in ns, as
+// BenchmarkInjectedSlowdown at 0% measures it (its hook-ns):
+// MMAPBENCH_INJECT_COST=mmap:0.8ns. The knob waits that much less, so that
 // the slowdown includes its own cost. Unset, the cost is taken as 0 and
-// the row slows by frac plus the wrapper's cost (about 3% of the mmap 4KiB
-// copy read here). The cost is measured outside the gate's runs because
-// measuring it inside each one would take longer than the run's samples
-// to reach a tenth of a nanosecond.
+// the row slows by frac plus the hook's cost. The cost is measured outside
+// the gate's runs because measuring it inside each one would take longer
+// than the run's samples to reach a tenth of a nanosecond.
 const costEnv = "MMAPBENCH_INJECT_COST"
 
-var wrapperCosts = sync.OnceValues(func() (map[string]float64, error) {
+var hookCosts = sync.OnceValues(func() (map[string]float64, error) {
 	return parseCosts(os.Getenv(costEnv))
 })
 
@@ -111,105 +122,12 @@ func parseCosts(spec string) (map[string]float64, error) {
 	return m, nil
 }
 
-// wrapSlow keeps the optional interfaces of s: code that asks a store for
-// its Viewer, Advisor or Evicter must find them on the wrapper too.
-func wrapSlow(s impl.Store, frac, cost float64) impl.Store {
-	w := &slowStore{Store: s, d: newDelayer(frac, monotonic, spin, spinRate())}
-	w.d.cost = cost
-	return wrapSlowStore(s, w)
-}
-
-// wrapSlowStore puts the optional interfaces of s on w.
-func wrapSlowStore(s impl.Store, w *slowStore) impl.Store {
-	v, isV := s.(impl.Viewer)
-	sv := slowView{v, w.d}
-	a, isA := s.(impl.Advisor)
-	e, isE := s.(impl.Evicter)
-	switch {
-	case isV && isA && isE:
-		return struct {
-			*slowStore
-			slowView
-			impl.Advisor
-			impl.Evicter
-		}{w, sv, a, e}
-	case isV && isA:
-		return struct {
-			*slowStore
-			slowView
-			impl.Advisor
-		}{w, sv, a}
-	case isV && isE:
-		return struct {
-			*slowStore
-			slowView
-			impl.Evicter
-		}{w, sv, e}
-	case isA && isE:
-		return struct {
-			*slowStore
-			impl.Advisor
-			impl.Evicter
-		}{w, a, e}
-	case isV:
-		return struct {
-			*slowStore
-			slowView
-		}{w, sv}
-	case isA:
-		return struct {
-			*slowStore
-			impl.Advisor
-		}{w, a}
-	case isE:
-		return struct {
-			*slowStore
-			impl.Evicter
-		}{w, e}
-	}
-	return w
-}
-
-type slowStore struct {
-	impl.Store
-	d *delayer
-}
-
-func (s *slowStore) ReadAt(p []byte, off int64) (int, error) {
-	n, err := s.Store.ReadAt(p, off)
-	s.d.call(len(p))
-	return n, err
-}
-
-func (s *slowStore) WriteAt(p []byte, off int64) (int, error) {
-	n, err := s.Store.WriteAt(p, off)
-	s.d.call(len(p))
-	return n, err
-}
-
-func (s *slowStore) delayerOf() *delayer { return s.d }
-
-func (s *slowStore) String() string {
-	return fmt.Sprintf("%v (%s +%g%%)", s.Store, slowdownEnv, 100*s.d.frac)
-}
-
-type slowView struct {
-	v impl.Viewer
-	d *delayer
-}
-
-func (s slowView) View(off int64, n int) ([]byte, error) {
-	p, err := s.v.View(off, n)
-	s.d.call(n)
-	return p, err
-}
-
 // A delayer makes a loop of calls frac slower, as the loop times itself.
 //
 // The calls come in windows of [window] calls. At the end of a window it
 // reads the clock: the window's time is the loop's own, from the end of
 // the last wait to this call (the store's calls, Consume, the loop around
-// them, the wrapper's counter), and it then busy-waits frac of that time,
+// them, the hook's call and counter), and it then busy-waits frac of that time,
 // until a deadline on the clock. The clock is read once a window, never
 // around a call: a read costs about a tenth of a 4KiB copy from a mapping.
 // A wait that ends late (the busy loop runs in chunks) is owed back by the
@@ -235,7 +153,7 @@ type delayer struct {
 	calls int     // calls in this window
 	first bool    // this window began with the first call of its length: it includes what came before
 
-	cost float64 // ns the wrapper adds to a call, measured by wrapperCost
+	cost float64 // ns the hook adds to an op, as BenchmarkInjectedSlowdown measures it
 
 	start   int64   // this window's start: the end of the last wait
 	typical float64 // a window's usual duration, a moving average
@@ -251,8 +169,9 @@ func newDelayer(frac float64, now func() int64, spin func(int) uint64, rate floa
 	return &delayer{frac: frac, now: now, spin: spin, rate: rate, n: -1}
 }
 
-// call is run after each call of length n. The usual case is small enough
-// to be inlined: the wrapper's cost is part of what the knob adds.
+// call is run after each op of length n. The usual case is small enough
+// to be inlined into the hook: the hook's cost is part of what the knob
+// adds.
 func (d *delayer) call(n int) {
 	if n == d.n && d.calls < window-1 {
 		d.calls++
@@ -289,10 +208,10 @@ func (d *delayer) endWindow() {
 	}
 	own = math.Min(own, outlier*d.typical)
 	d.typical += (own - d.typical) / 16
-	// own is window·(op + cost); the loop without the wrapper would
+	// own is window·(op + cost); the loop without the hook would
 	// take own - window·cost, and should take (1+frac) times that.
 	d.owed += d.frac*own - (1+d.frac)*window*d.cost
-	d.owed = math.Max(d.owed, -own) // frac too small to pay for the wrapper: do not bank it
+	d.owed = math.Max(d.owed, -own) // frac too small to pay for the hook: do not bank it
 	end := t
 	for d.owed > float64(end-t) {
 		// Spin most of what is left, then look at the clock again:
@@ -352,7 +271,7 @@ func TestParseSlowdowns(t *testing.T) {
 		t.Errorf("parseSlowdowns(mmap:10%%,pread:2.5%%) = %v, %v; want map[mmap:0.1 pread:0.025], nil", m, err)
 	}
 	if m, err := parseSlowdowns("mmap:0%"); err != nil || m["mmap"] != 0 || len(m) != 1 {
-		t.Errorf("parseSlowdowns(mmap:0%%) = %v, %v; want map[mmap:0], nil (the wrapper alone)", m, err)
+		t.Errorf("parseSlowdowns(mmap:0%%) = %v, %v; want map[mmap:0], nil (the hook alone)", m, err)
 	}
 	if m, err := parseSlowdowns(""); m != nil || err != nil {
 		t.Errorf(`parseSlowdowns("") = %v, %v; want nil, nil`, m, err)
@@ -370,27 +289,29 @@ const calibrateEnv = "MMAPBENCH_CALIBRATE_SLOWDOWNS"
 
 // BenchmarkInjectedSlowdown measures the shift the knob really makes on
 // the regression gate's row of a backend (warm sequential 4KiB copy reads,
-// the smallest size): it runs the row's own loop body (worker.step) on the
-// store as it is and on the same store wrapped by the knob, in
-// alternating stretches of 64 windows (4096 ops, about 1ms here), one pair
-// of stretches an iteration, the first of a pair alternating. The delayer
-// starts over with each stretch, as with each sample, which leaves one
-// window of 64 without a wait (frac 3% realises 2.95%). Neighbouring
-// stretches share the machine's drift, which between two invocations is
-// 10% and more here, so their ratio isolates the knob. It reports the median ratio of the pairs minus one as
-// realised-%, with its 95% interval (order statistics) as lo-% and hi-%,
-// and the median ns an op gained as wrapper-ns: at 0% the wrapper's own
-// cost, which MMAPBENCH_INJECT_COST then takes off the knob's waits.
-// scripts/calibrate-gate.sh runs it with -benchtime 2000x.
+// the smallest size): it runs the row's own loop body (worker.step, then
+// the hook if there is one, as runCase does) with the hook nil and with
+// the knob's hook, in alternating stretches of [stretchOps] ops (about 2ms
+// here), one pair of stretches an iteration, the first of a pair
+// alternating. Neighbouring stretches share the machine's drift, which
+// between two invocations is 10% and more here, so their ratio isolates
+// the knob. The delayer starts over with each stretch, as with each
+// sample (otherwise its window would span the plain stretch and pay for
+// it), which leaves the first window of 64 ops without a wait: 3% realises
+// 2.99%. It reports the median ratio of the pairs minus one as realised-%,
+// with its 95% interval (order statistics) as lo-% and hi-%, and the
+// median ns an op gained as hook-ns: at 0% the hook's own cost, which
+// MMAPBENCH_INJECT_COST then takes off the knob's waits.
+// scripts/calibrate-gate.sh runs it with -benchtime 500x.
 func BenchmarkInjectedSlowdown(b *testing.B) {
 	if os.Getenv(slowdownEnv) != "" {
-		b.Skipf("%s is set: the stores are wrapped already", slowdownEnv)
+		b.Skipf("%s is set: the gated loop would be slowed already", slowdownEnv)
 	}
 	spec := os.Getenv(calibrateEnv)
 	if spec == "" {
 		spec = "mmap:3%,mmap:5%,mmap:10%"
 	}
-	costs, err := wrapperCosts()
+	costs, err := hookCosts()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -409,31 +330,33 @@ func BenchmarkInjectedSlowdown(b *testing.B) {
 	}
 }
 
+// stretchOps is the length of one of BenchmarkInjectedSlowdown's
+// stretches: 256 of the delayer's windows.
+const stretchOps = 256 * window
+
 // gatedCase is the gate's row of a backend in the current profile.
-func gatedCase(b *testing.B, backend string) (rwCase, bool) {
+func gatedCase(b *testing.B, backend string) (schema.Case, bool) {
 	for _, c := range currentProfile(b).readCases() {
-		if c.backend.Name == backend && c.access == "copy" && c.pattern == "seq" && c.bs == 4096 &&
-			c.cache == "warm" && c.advice == "none" && c.threads == 1 {
+		if c.Backend == backend && c.Access == schema.Copy && c.Pattern == schema.Seq && c.BS == 4096 &&
+			c.Cache == schema.Warm && c.Advice == schema.AdviceNone && c.Threads == 1 {
 			return c, true
 		}
 	}
-	return rwCase{}, false
+	return schema.Case{}, false
 }
 
-func realise(b *testing.B, c rwCase, frac, cost float64) {
-	s, _ := openCase(b, c)
-	slow := wrapSlow(s, frac, cost)
-	d := slow.(interface{ delayerOf() *delayer }).delayerOf()
-	plain, slowed := newWorker(s, nil, c, opRead, 0), newWorker(slow, nil, c, opRead, 0)
-	const ops = 64 * window
-	stretch := func(w *worker) time.Duration {
+func realise(b *testing.B, c schema.Case, frac, cost float64) {
+	s, _ := harness.Open(b, c)
+	knob, d := newHook(frac, cost, int(c.BS))
+	plain, slowed := NewWorker(s, nil, c, OpRead, 0), NewWorker(s, nil, c, OpRead, 0)
+	stretch := func(w *Worker, hook func()) time.Duration {
 		t := time.Now()
-		for range ops {
-			if w.i == w.blocks { // a pass is over, as in runCase
-				w.i = 0
-			}
-			if err := w.step(); err != nil {
+		for range stretchOps {
+			if err := w.Step(); err != nil { // a pass wraps inside, as in runCase
 				b.Fatal(err)
+			}
+			if hook != nil { // as runCase calls it
+				hook()
 			}
 		}
 		return time.Since(t)
@@ -443,12 +366,12 @@ func realise(b *testing.B, c rwCase, frac, cost float64) {
 		d.n = -1 // a new stretch: the delayer starts over, as in a new sample
 		var tp, ts time.Duration
 		if i%2 == 0 {
-			tp, ts = stretch(plain), stretch(slowed)
+			tp, ts = stretch(plain, nil), stretch(slowed, knob)
 		} else {
-			ts, tp = stretch(slowed), stretch(plain)
+			ts, tp = stretch(slowed, knob), stretch(plain, nil)
 		}
 		logs = append(logs, math.Log(float64(ts)/float64(tp)))
-		added = append(added, float64(ts-tp)/ops)
+		added = append(added, float64(ts-tp)/stretchOps)
 	}
 	slices.Sort(logs)
 	ci := stats.QuantileCI(len(logs), 0.5, 0.95)
@@ -457,16 +380,16 @@ func realise(b *testing.B, c rwCase, frac, cost float64) {
 	b.ReportMetric(100*(math.Exp(lo)-1), "lo-%")
 	b.ReportMetric(100*(math.Exp(hi)-1), "hi-%")
 	slices.Sort(added)
-	b.ReportMetric(stats.Sample{Xs: added, Sorted: true}.Quantile(0.5), "wrapper-ns") // at 0%, the wrapper's cost
-	b.ReportMetric(0, "ns/op")                                                        // a pair of stretches: not a figure
+	b.ReportMetric(stats.Sample{Xs: added, Sorted: true}.Quantile(0.5), "hook-ns") // at 0%, the hook's cost
+	b.ReportMetric(0, "ns/op")                                                     // a pair of stretches: not a figure
 }
 
 // TestDelayerRealisesFrac runs the delayer on a simulated loop and clock:
 // an op of 200ns with ±20% noise that becomes 300ns halfway through, a
-// wrapper that adds 6ns a call (and says so), a pause of 10ms outside the
+// hook that adds 6ns a call (and says so), a pause of 10ms outside the
 // loop's work (a stopped timer), and a busy loop 30% slower than its
 // measured rate. The loop's time must grow by frac of its own work without
-// the wrapper, within a tenth of a point; 0% must not wait.
+// the hook, within a tenth of a point; 0% must not wait.
 func TestDelayerRealisesFrac(t *testing.T) {
 	for _, frac := range []float64{0, 0.03, 0.05, 0.10} {
 		rng := rand.New(rand.NewPCG(1, 2))
@@ -492,55 +415,10 @@ func TestDelayerRealisesFrac(t *testing.T) {
 		}
 		got := (clock-10e6)/own - 1
 		if frac == 0 {
-			frac = cost / 250.0 // the wrapper's cost, all of it
+			frac = cost / 250.0 // the hook's cost, all of it
 		}
 		if math.Abs(got-frac) > 0.001 {
 			t.Errorf("mmap:%g%%: the loop took %+.3f%% longer than its own work, want %+.2f%% ± 0.1", 100*frac, 100*got, 100*frac)
 		}
 	}
-}
-
-// TestSlowStoreKeepsInterfaces checks that the wrapper keeps each
-// backend's optional interfaces and passes reads through unchanged.
-func TestSlowStoreKeepsInterfaces(t *testing.T) {
-	for _, be := range impl.Backends() {
-		t.Run(be.Name, func(t *testing.T) {
-			s, err := be.Open(t.TempDir()+"/f", impl.Options{Create: true, Size: 1 << 16})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			w := wrapSlow(s, 0.1, 0)
-			for _, c := range []struct {
-				name     string
-				in, outK bool
-			}{
-				{"Viewer", is[impl.Viewer](s), is[impl.Viewer](w)},
-				{"Advisor", is[impl.Advisor](s), is[impl.Advisor](w)},
-				{"Evicter", is[impl.Evicter](s), is[impl.Evicter](w)},
-			} {
-				if c.in != c.outK {
-					t.Errorf("%s: store is %s: %v, wrapper: %v", be.Name, c.name, c.in, c.outK)
-				}
-			}
-			want := []byte("slow but same")
-			if _, err := w.WriteAt(want, 100); err != nil {
-				t.Fatalf("WriteAt: %v", err)
-			}
-			got := make([]byte, len(want))
-			if n, err := w.ReadAt(got, 100); n != len(want) || err != nil || string(got) != string(want) {
-				t.Fatalf("ReadAt(%d, 100) = %d, %v, %q; want %d, nil, %q", len(got), n, err, got, len(want), want)
-			}
-			if v, ok := w.(impl.Viewer); ok {
-				if p, err := v.View(100, len(want)); err != nil || string(p) != string(want) {
-					t.Fatalf("View(100, %d) = %q, %v; want %q, nil", len(want), p, err, want)
-				}
-			}
-		})
-	}
-}
-
-func is[T any](s impl.Store) bool {
-	_, ok := s.(T)
-	return ok
 }

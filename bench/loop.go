@@ -1,0 +1,209 @@
+package bench
+
+import (
+	"sync"
+
+	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/schema"
+)
+
+// Options are a run's settings that are not keys of its case.
+type Options struct {
+	// NoConsume skips Consume after a read, for BenchmarkNoConsume only:
+	// fio never looks at the bytes it reads, and the cross-check compares
+	// like with like. The matrix's reads all consume.
+	NoConsume bool
+	// AfterOp, when not nil, runs after every operation of a
+	// single-goroutine case, inside the timer: the regression gate's
+	// injected slowdown (bench's test-only knob). Nil costs one compare.
+	AfterOp func()
+}
+
+// Run times c's operations on the run's store of c, one goroutine, with
+// b.Loop: the store and its cache state are prepared outside the timer,
+// one-shot advice is given at the start of every pass inside it, and cold
+// cases are re-evicted (timer stopped, counters paused) after every pass
+// and, for cold random reads, after every stretch that brought in
+// coldBudget of the file. It reports the OS counters per op.
+func (h *Harness) Run(b B, c schema.Case, o Op, opt Options) {
+	if c.Threads != 1 {
+		b.Fatalf("%s: Run is one goroutine; use RunParallel for threads=%d", c.Name(), c.Threads)
+	}
+	s, view := h.Open(b, c)
+	b.SetBytes(c.BS)
+	b.ReportAllocs()
+	w := NewWorker(s, view, c, o, 0)
+	w.consume = !opt.NoConsume
+	hook := opt.AfterOp
+	var m meter
+	cold := c.Cache == schema.Cold
+	st := newColdStretch(c)
+	if cold {
+		h.MakeCold(b, s)
+	}
+	m.resume(b)
+	first := true
+	n := 0 // b.N, which B does not have
+	for b.Loop() {
+		n++
+		start := w.PassStart()
+		if cold && (start && !first || st.over()) {
+			d := m.pause(b)
+			b.StopTimer()
+			st.next(d)
+			h.MakeCold(b, s)
+			b.StartTimer()
+			m.resume(b)
+		}
+		first = false
+		if start && c.Advice.OneShot() {
+			// Inside the loop, so that the first pass gets its advice
+			// too and inside the timer (b.Loop resets the timer on its
+			// first call): a sample shorter than a pass (4KiB blocks of
+			// a 1GiB file) is all first pass. Its cost is part of
+			// reading with it.
+			advise(b, s, c.Advice)
+		}
+		if err := w.Step(); err != nil {
+			b.Fatal(err)
+		}
+		if hook != nil {
+			hook()
+		}
+		st.done++
+	}
+	m.pause(b)
+	m.total.Report(b, n)
+	if st.bounded {
+		b.ReportMetric(float64(n)/float64(st.stretches), UnitOpsPerColdStretch)
+	}
+}
+
+// coldBudget is the share of a cold file that a measured stretch may bring
+// into the page cache before the file is evicted again, so that every read
+// of a cold random case finds at least 1−coldBudget of the file not
+// resident. Without it the label depends on -benchtime: a mapping's fault
+// with default advice reads a whole read-ahead window (8MiB on the
+// development VM), so after size/window faults the "cold" file is warm.
+const coldBudget = 0.05
+
+// coldStretch bounds a cold random case's measured stretches: after each
+// one the file is evicted again (timer stopped), and the next stretch is
+// as long as the device bytes per op of the last one allow within
+// coldBudget (at least one op). Sequential cases and one-shot advice
+// (willneed, populate: a prefetch of the whole file is their point) keep
+// one eviction per pass.
+type coldStretch struct {
+	bounded   bool
+	budget    float64 // bytes a stretch may bring in
+	limit     uint64  // ops in this stretch
+	done      uint64  // ops done in it
+	stretches int     // measured stretches started, for the metric
+}
+
+func newColdStretch(c schema.Case) coldStretch {
+	st := coldStretch{stretches: 1, limit: 1}
+	st.bounded = c.Cache == schema.Cold && c.Pattern == schema.Rand && !c.Advice.OneShot()
+	st.budget = coldBudget * float64(c.Size)
+	return st
+}
+
+func (st *coldStretch) over() bool { return st.bounded && st.done >= st.limit }
+
+// next starts a stretch after one whose counters were d.
+func (st *coldStretch) next(d Counters) {
+	if st.bounded && st.done > 0 {
+		perOp := float64(d.DevRead) / float64(st.done)
+		st.limit = 1 << 62
+		if perOp > 0 {
+			st.limit = max(1, uint64(st.budget/perOp))
+		}
+	}
+	st.done = 0
+	st.stretches++
+}
+
+// RunParallel splits n operations over c.Threads goroutines, each with its
+// own worker (buffer and share of the file), timed as one stretch: n is the
+// benchmark's b.N (a loop of known length, not b.Loop, whose calls cannot
+// be shared by goroutines). Only warm cases get here: evicting under
+// concurrent readers would measure the eviction's races.
+func (h *Harness) RunParallel(b B, n int, c schema.Case, o Op) {
+	if c.Cache != schema.Warm {
+		b.Fatalf("%s: RunParallel runs warm cases only", c.Name())
+	}
+	s, view := h.Open(b, c)
+	b.SetBytes(c.BS)
+	b.ReportAllocs()
+	workers := make([]*Worker, c.Threads)
+	for t := range workers {
+		workers[t] = NewWorker(s, view, c, o, t)
+	}
+	var m meter
+	var wg sync.WaitGroup
+	errs := make([]error, c.Threads)
+	m.resume(b)
+	b.ResetTimer()
+	for t, w := range workers {
+		k := n / c.Threads
+		if t < n%c.Threads {
+			k++
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range k {
+				if err := w.Step(); err != nil {
+					errs[t] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	m.pause(b)
+	for _, err := range errs {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	m.total.Report(b, n)
+}
+
+// meter accumulates OS counters over the timed stretches of a benchmark,
+// leaving out work done with the timer stopped (eviction).
+type meter struct {
+	total, start Counters
+}
+
+func (m *meter) resume(tb TB) {
+	if err := ReadCounters(&m.start); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// pause ends a measured stretch and returns its counters.
+func (m *meter) pause(tb TB) Counters {
+	var now Counters
+	if err := ReadCounters(&now); err != nil {
+		tb.Fatal(err)
+	}
+	d := now.Sub(m.start)
+	m.total = m.total.Add(d)
+	return d
+}
+
+// caseApplies leaves out the cases a backend cannot run: a view without
+// a Viewer, a cold cache without a page cache.
+func caseApplies(be impl.Backend, c schema.Case) bool {
+	return (c.Access != schema.View || be.Has(impl.CapView)) && (c.Cache != schema.Cold || be.Has(impl.CapPersistent))
+}
+
+// adviceApplies: populate and hugepage are hints for mappings.
+func adviceApplies(be impl.Backend, a schema.Advice) bool {
+	if !be.Has(impl.CapPersistent) {
+		return false // null has no kernel to advise
+	}
+	return be.Has(impl.CapMapped) || (a != schema.AdvicePopulate && a != schema.AdviceHugePage)
+}

@@ -1,0 +1,125 @@
+package bench
+
+import (
+	"io"
+
+	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/schema"
+)
+
+// Op is what a worker does to each block.
+type Op int
+
+const (
+	OpRead Op = iota
+	OpWrite
+)
+
+// A Worker does one goroutine's operations on a store: block after block
+// of a pass over its c.Size/c.BS blocks, in sequence or in the project's
+// one random order, starting from its own share of the pass. It is the
+// one read (and write) loop of the project: the matrix, BenchmarkReaders
+// and the oom child all step workers.
+type Worker struct {
+	s      impl.Store
+	view   impl.Viewer // nil for access=copy
+	buf    []byte
+	write  bool
+	bs     int64
+	blocks uint64 // blocks per pass: size/bs
+	rand   bool
+	order  Order  // pattern=rand's order of the blocks
+	first  uint64 // this worker's starting step
+	i      uint64 // operations done in this pass
+	sum    uint64 // checksum of what was read; keeps the reads alive
+	sync   int    // a Sync after every sync writes; 0: none
+	writes int    // writes since the last Sync
+	// consume: reads look at every byte (Consume). Off only for the
+	// fio cross-check, since fio never looks at what it reads.
+	consume bool
+}
+
+// NewWorker returns worker t of c.Threads over s: view is s's Viewer for
+// access=view and nil for access=copy. A copy's buffer is aligned (O_DIRECT
+// needs it), filled with the pattern and touched before any timing.
+func NewWorker(s impl.Store, view impl.Viewer, c schema.Case, o Op, t int) *Worker {
+	w := &Worker{s: s, view: view, write: o == OpWrite, bs: c.BS, blocks: uint64(c.Size / c.BS),
+		rand: c.Pattern == schema.Rand, sync: c.Sync, consume: true}
+	w.first = uint64(t) * w.blocks / uint64(max(c.Threads, 1))
+	w.order = DefaultOrder(w.blocks)
+	if w.view == nil || w.write {
+		// A write copies from buf; a copy read copies into it.
+		w.buf = impl.AlignedBuffer(int(c.BS))
+		fillPattern(w.buf)
+		prefault(w.buf)
+	}
+	return w
+}
+
+// PassStart reports whether the next Step begins a pass (the first
+// included).
+func (w *Worker) PassStart() bool { return w.i == 0 || w.i == w.blocks }
+
+// Sum is the checksum of everything read so far.
+func (w *Worker) Sum() uint64 { return w.sum }
+
+// block returns the block of the pass's i-th operation: the worker's share
+// of the pass starts at step first, and for rand the step is mapped through
+// the project's one random order (DefaultOrder): every block once per pass,
+// not a stride, with no table to allocate or to pollute the cache.
+func (w *Worker) block() uint64 {
+	k := w.first + w.i
+	if k >= w.blocks {
+		k -= w.blocks
+	}
+	if w.rand {
+		k = w.order.Block(k)
+	}
+	return k
+}
+
+// Step does one operation, read or write one block, starting the next pass
+// when one is over.
+func (w *Worker) Step() error {
+	if w.i == w.blocks {
+		w.i = 0
+	}
+	off := int64(w.block()) * w.bs
+	w.i++
+	switch {
+	case w.write && w.view != nil:
+		p, err := w.view.View(off, int(w.bs))
+		if err != nil {
+			return err
+		}
+		copy(p, w.buf)
+	case w.write:
+		if _, err := w.s.WriteAt(w.buf, off); err != nil {
+			return err
+		}
+	case w.view != nil:
+		p, err := w.view.View(off, int(w.bs))
+		if err != nil {
+			return err
+		}
+		if w.consume {
+			w.sum += Consume(p)
+		}
+		return nil
+	default:
+		if _, err := w.s.ReadAt(w.buf, off); err != nil && err != io.EOF {
+			return err
+		}
+		if w.consume {
+			w.sum += Consume(w.buf)
+		}
+		return nil
+	}
+	if w.sync > 0 {
+		if w.writes++; w.writes == w.sync {
+			w.writes = 0
+			return w.s.Sync()
+		}
+	}
+	return nil
+}
