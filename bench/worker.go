@@ -37,7 +37,16 @@ type Worker struct {
 	// consume: reads look at every byte (Consume). Off only for the
 	// fio cross-check, since fio never looks at what it reads.
 	consume bool
+	// catch: a fault while reading the mapping (SIGBUS: an I/O error, a
+	// truncated file) is returned as impl.ErrFault, not a crash. It costs
+	// a closure call per op, so only programs that expect such faults
+	// (the oom child, under memory pressure) turn it on.
+	catch bool
 }
+
+// CatchFaults makes a fault while reading the mapping an error of Step
+// (impl.ErrFault) rather than a crash of the process.
+func (w *Worker) CatchFaults() { w.catch = true }
 
 // NewWorker returns worker t of c.Threads over s: view is s's Viewer for
 // access=view and nil for access=copy. A copy's buffer is aligned (O_DIRECT
@@ -102,7 +111,10 @@ func (w *Worker) Step() error {
 		if err != nil {
 			return err
 		}
-		if w.consume {
+		switch {
+		case w.catch:
+			return impl.CatchFault(func() { w.sum += Consume(p) })
+		case w.consume:
 			w.sum += Consume(p)
 		}
 		return nil

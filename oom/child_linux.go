@@ -9,11 +9,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/mmapbench/mmapbench/bench"
 	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // childEnv makes a process a reading child; its value is the childSpec in
@@ -89,7 +89,10 @@ func childMain(text string, stdin io.Reader) error {
 			return fmt.Errorf("oom child: %w", err)
 		}
 	}
-	r := newReaders(s, spec)
+	r, err := newReaders(s, spec)
+	if err != nil {
+		return fmt.Errorf("oom child: %w", err)
+	}
 	r.start()
 	err = r.sample(spec, json.NewEncoder(os.Stdout))
 	sum, rerr := r.stop()
@@ -103,19 +106,16 @@ func childMain(text string, stdin io.Reader) error {
 	return nil
 }
 
-// readers are the goroutines reading the store, each with its own counter
-// on its own cache line.
+// readers are the goroutines reading the store: each steps one of the
+// harness's workers (bench.Worker, the matrix's read loop: its block order,
+// its copy or view, its Consume), with its own op counter on its own cache
+// line for the sampler to read while it runs.
 type readers struct {
-	s      impl.Store
-	view   impl.Viewer
-	bs     int64
-	blocks int64
-	rand   bool
-	stopc  atomic.Bool
-	wg     sync.WaitGroup
-	counts []paddedCount
-	sums   []uint64
-	errs   []error
+	workers []*bench.Worker
+	stopc   atomic.Bool
+	wg      sync.WaitGroup
+	counts  []paddedCount
+	errs    []error
 }
 
 type paddedCount struct {
@@ -123,65 +123,50 @@ type paddedCount struct {
 	_   [56]byte
 }
 
-func newReaders(s impl.Store, spec childSpec) *readers {
-	r := &readers{s: s, bs: spec.BS, blocks: s.Size() / spec.BS, rand: spec.Pattern == "rand",
-		counts: make([]paddedCount, spec.Readers), sums: make([]uint64, spec.Readers), errs: make([]error, spec.Readers)}
-	if v, ok := s.(impl.Viewer); ok && spec.Setup.Backend != "pread" {
-		r.view = v
+// benchCase is the run's reads as a case of the harness: a mapping is read
+// in place, a descriptor (pread, O_DIRECT) with a copy.
+func (spec childSpec) benchCase(s impl.Store) (schema.Case, impl.Viewer, error) {
+	pattern, err := schema.ParsePattern(spec.Pattern)
+	if err != nil {
+		return schema.Case{}, nil, err
 	}
-	return r
+	c := schema.Case{Backend: spec.Setup.Backend, Access: schema.Copy, Pattern: pattern, BS: spec.BS,
+		Cache: schema.Warm, Size: s.Size(), Threads: spec.Readers}
+	var view impl.Viewer
+	if v, ok := s.(impl.Viewer); ok && spec.Setup.Backend != "pread" {
+		view, c.Access = v, schema.View
+	}
+	return c, view, nil
+}
+
+func newReaders(s impl.Store, spec childSpec) (*readers, error) {
+	c, view, err := spec.benchCase(s)
+	if err != nil {
+		return nil, err
+	}
+	r := &readers{counts: make([]paddedCount, spec.Readers), errs: make([]error, spec.Readers)}
+	for t := range spec.Readers {
+		w := bench.NewWorker(s, view, c, bench.OpRead, t)
+		w.CatchFaults() // under the limit a fault can fail: report it, do not crash
+		r.workers = append(r.workers, w)
+	}
+	return r, nil
 }
 
 func (r *readers) start() {
-	n := len(r.counts)
-	for i := range n {
+	for i, w := range r.workers {
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			r.errs[i] = r.read(i, int64(i)*r.blocks/int64(n))
+			for !r.stopc.Load() {
+				if err := w.Step(); err != nil {
+					r.errs[i] = err
+					return
+				}
+				r.counts[i].ops.Add(1)
+			}
 		}()
 	}
-}
-
-// read is one reader's loop over the blocks from its own starting step:
-// in sequence, or for rand in the project's one random order
-// (bench.DefaultOrder, the matrix's): every block once per pass, without
-// replacement and without a stride.
-func (r *readers) read(i int, step int64) error {
-	var buf []byte
-	if r.view == nil {
-		buf = impl.AlignedBuffer(int(r.bs)) // O_DIRECT needs it aligned
-	}
-	order := bench.DefaultOrder(uint64(r.blocks))
-	var sum uint64
-	for !r.stopc.Load() {
-		if step >= r.blocks {
-			step = 0
-		}
-		block := step
-		if r.rand {
-			block = int64(order.Block(uint64(step)))
-		}
-		step++
-		off := block * r.bs
-		if r.view != nil {
-			p, err := r.view.View(off, int(r.bs))
-			if err != nil {
-				return err
-			}
-			if err := impl.CatchFault(func() { sum += bench.Consume(p) }); err != nil {
-				return err
-			}
-		} else {
-			if _, err := r.s.ReadAt(buf, off); err != nil {
-				return err
-			}
-			sum += bench.Consume(buf)
-		}
-		r.counts[i].ops.Add(1)
-	}
-	r.sums[i] = sum
-	return nil
 }
 
 func (r *readers) ops() int64 {
@@ -200,26 +185,25 @@ func (r *readers) stop() (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		sum += r.sums[i]
+		sum += r.workers[i].Sum()
 	}
 	return sum, nil
 }
 
-// snapshot is the set of counters a row is the difference of.
+// snapshot is the set of counters a row is the difference of: the
+// harness's process counters (bench.Counters), the device's reads and the
+// machine's TLB shootdowns (-1: not available).
 type snapshot struct {
-	at           time.Time
-	ops          int64
-	major, minor int64
-	user, sys    int64
-	device, tlb  int64
+	at          time.Time
+	ops         int64
+	proc        bench.Counters
+	device, tlb int64
 }
 
-func take(r *readers, spec childSpec) snapshot {
+func take(r *readers, spec childSpec) (snapshot, error) {
 	s := snapshot{at: time.Now(), ops: r.ops(), device: -1, tlb: -1}
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		s.major, s.minor = ru.Majflt, ru.Minflt
-		s.user, s.sys = ru.Utime.Nano(), ru.Stime.Nano()
+	if err := bench.ReadCounters(&s.proc); err != nil {
+		return s, err
 	}
 	if spec.HaveDevice {
 		s.device = spec.Device.bytesRead()
@@ -227,7 +211,7 @@ func take(r *readers, spec childSpec) snapshot {
 	if n, err := bench.TLBShootdowns(); err == nil {
 		s.tlb = int64(n)
 	}
-	return s
+	return s, nil
 }
 
 // sample prints one row per interval, spec.Rows of them. Rates divide by
@@ -236,18 +220,25 @@ func (r *readers) sample(spec childSpec, enc *json.Encoder) error {
 	t := time.NewTicker(spec.Interval)
 	defer t.Stop()
 	devName := spec.Device.Name()
-	prev := take(r, spec)
+	prev, err := take(r, spec)
+	if err != nil {
+		return err
+	}
 	for i := 1; i <= spec.Rows; i++ {
 		<-t.C
-		cur := take(r, spec)
+		cur, err := take(r, spec)
+		if err != nil {
+			return err
+		}
 		usage, err := readInt(spec.UsageFile)
 		if err != nil {
 			return err
 		}
 		ops := cur.ops - prev.ops
+		d := cur.proc.Sub(prev.proc)
 		row := Row{Config: spec.Setup.Name, Pattern: spec.Pattern, Device: devName, Second: i, Elapsed: cur.at.Sub(prev.at).Seconds(),
-			Ops: ops, Bytes: ops * spec.BS, MajorFaults: cur.major - prev.major, MinorFaults: cur.minor - prev.minor,
-			UserCPU: cur.user - prev.user, SysCPU: cur.sys - prev.sys,
+			Ops: ops, Bytes: ops * spec.BS, MajorFaults: d.MajorFaults, MinorFaults: d.MinorFaults,
+			UserCPU: d.UserCPU.Nanoseconds(), SysCPU: d.SysCPU.Nanoseconds(),
 			DeviceRead: diff(cur.device, prev.device), TLB: diff(cur.tlb, prev.tlb), Usage: usage}
 		if err := enc.Encode(row); err != nil {
 			return err
