@@ -67,7 +67,7 @@ func bystanderCases() []bystanderCase {
 // One op is one pass: the K readers each read their 1/K of the file
 // sequentially in 4KiB blocks and consume every byte (Consume). Before each
 // pass, with the timer stopped, the file is evicted and checked cold
-// (makeCold), and the probe records only during passes. The mitigations
+// (Harness.MakeCold), and the probe records only during passes. The mitigations
 // work on 1MiB chunks of each reader's share of the mapping:
 // populate is madvise(MADV_POPULATE_READ) on a chunk right before reading
 // it, a system call that waits for the disk with the P released;

@@ -13,9 +13,9 @@ import (
 
 // BenchmarkHarnessOverhead measures what the matrix's timed loop adds per
 // operation, with the null backend at the smallest block size (64B), where
-// the operation itself is cheapest. loop=matrix is runCase, the very code
+// the operation itself is cheapest. loop=matrix is runCase (Harness.Run), the code
 // BenchmarkRead times (b.Loop, pass bookkeeping, block index, the switch in
-// worker.step); loop=bare does the same ReadAt or View call and the same
+// Worker.Step); loop=bare does the same ReadAt or View call and the same
 // Consume in the tightest loop that can do them. The difference between the
 // two rows is the harness overhead (target: at most 5 ns/op). Keys are the
 // matrix's, plus loop last.

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"flag"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -109,8 +110,9 @@ func TestMakeCold(t *testing.T) {
 	}
 }
 
-// TestCaseNames: every case name parses, with benchfmt, into the keys in
-// the documented order, and no two cases share a name.
+// TestCaseNames: in both profiles, every case's name reads back with
+// schema.ParseName into the same case, parses with benchfmt into the keys
+// in the documented order, and no two cases share a name.
 func TestCaseNames(t *testing.T) {
 	wantKeys := []string{"backend", "access", "pattern", "bs", "cache", "size", "advice", "threads"}
 	for _, prof := range []string{"quick", "full"} {
@@ -123,12 +125,22 @@ func TestCaseNames(t *testing.T) {
 		if len(cases) == 0 {
 			t.Fatalf("profile %s has no cases", prof)
 		}
-		for _, c := range cases {
+		readers, err := p.readersCases()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range slices.Concat(cases, readers) {
 			full := "BenchmarkRead/" + c.Name() + "-2"
 			if seen[full] {
 				t.Errorf("profile %s: duplicate case %s", prof, full)
 			}
 			seen[full] = true
+			if back, err := schema.ParseName(c.Name()); err != nil || back != c {
+				t.Errorf("profile %s: ParseName(%s) = %+v, %v; want the case back", prof, c.Name(), back, err)
+			}
+			if c.Shared {
+				continue // TestReadersCaseNames checks their keys
+			}
 			base, parts := benchfmt.Name(full).Parts()
 			if string(base) != "BenchmarkRead" {
 				t.Fatalf("Parts(%q) base = %q, want BenchmarkRead", full, base)

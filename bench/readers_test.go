@@ -28,7 +28,7 @@ import (
 //
 // cache=warm: every page resident (mincore) and, for the mapping, its page
 // tables filled, so a pass takes no fault. cache=cold: the file is evicted
-// and checked with mincore (makeCold) before every pass, with the timer
+// and checked with mincore (Harness.MakeCold) before every pass, with the timer
 // stopped; within a pass no block is read twice, so every block comes from
 // the disk unless read-ahead or read-around brought it in earlier in the
 // same pass. advice=rand (madvise or fadvise) turns both off, so that each
