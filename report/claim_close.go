@@ -70,8 +70,8 @@ func claimClose(d *Durable) Claim {
 	monitor, fresh := true, true
 	for _, r := range d.Runs {
 		syncs = append(syncs, r.Sync)
-		monitor = monitor && r.MonitorRead == r.Stored
-		fresh = fresh && r.FreshRead == r.Stored
+		monitor = monitor && !r.MonitorMissed
+		fresh = fresh && !r.FreshMissed
 		f, text := judgeClose(r, d.DirtyExpire)
 		runs = append(runs, text)
 		switch f {

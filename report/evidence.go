@@ -2,21 +2,20 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"os"
-	"regexp"
+	"slices"
 	"strconv"
 	"strings"
-)
 
-// The counter evidence is the text that "mmapbench ipc -mode count" prints
-// on stdout; this is the line read. The durability evidence is key: value
-// data (see ParseDurable) and needs no pattern.
-var countLine = regexp.MustCompile(`^count backend=(\S+) counter=(\S+): (\d+) changers x (\d+) increments = (\d+); final counter (\d+); lost (\d+) \(([\d.]+)%\) in ([\d.]+)s$`)
+	"github.com/mmapbench/mmapbench/ipc"
+	"golang.org/x/perf/benchfmt"
+)
 
 // Durable is the outcome of "mmapbench ipc -mode durable": per sync
 // variant, a store through the mapping by a changer that then dies of
-// SIGKILL (it calls no close, munmap or msync), what readers saw of it, and
+// SIGKILL (it calls no close, munmap or msync), whether readers saw it, and
 // cachestat(2)'s page counts of the file at each stage.
 type Durable struct {
 	Backend                     string
@@ -28,11 +27,10 @@ type Durable struct {
 	Lines                       []string // the output as recorded
 }
 
-// A DurableRun is one record of the durability output, from "run: <sync>".
+// A DurableRun is one sync variant's results of the durability output.
 type DurableRun struct {
-	Sync                           string // fdatasync or msync: how the run made the store durable at the end
-	Stored, MonitorRead, FreshRead uint64
-	ChangerExit                    string // how the changer died: SIGKILL
+	Sync                       string // fdatasync or msync: how the run made the store durable at the end
+	MonitorMissed, FreshMissed bool   // the reader did not read the stored value
 	// Unmeasured is why the run has no page counts ("" when it has them):
 	// a kernel without cachestat(2), a file system without a device.
 	Unmeasured string
@@ -46,11 +44,11 @@ type Count struct {
 	Changers, Increments        int
 	Want, Final, Lost           int64
 	LostPercent, ElapsedSeconds float64
-	Line                        string
+	Line                        string // the result as recorded
 }
 
-// The stages of a durability run, in order (ipc.Stages).
-var DurableStages = []string{"before-store", "after-kill", "before-close", "after-close", "after-sync"}
+// The stages of a durability run with page counts, in order (ipc.Stages).
+var DurableStages = ipc.Stages
 
 // A PageCheck is cachestat(2) of the file at one stage.
 type PageCheck struct {
@@ -59,200 +57,242 @@ type PageCheck struct {
 }
 
 // VisibleOK reports whether both readers of the run read the stored value.
-func (r DurableRun) VisibleOK() bool { return r.MonitorRead == r.Stored && r.FreshRead == r.Stored }
+func (r DurableRun) VisibleOK() bool { return !r.MonitorMissed && !r.FreshMissed }
 
-// ParseDurable reads the output of "mmapbench ipc -mode durable": key:
-// value lines (benchfmt's configuration-line syntax). Keys before the first
-// "run:" describe the machine; each "run: <sync>" starts a record with
-// stored, monitor-read, fresh-read, durability ("measured" or "not measured
-// here: <reason>"), and, when measured, one check-<stage> line per stage
-// whose value is name=value fields (cached, dirty, writeback pages, ms) and
-// sync-us. Unknown keys are skipped, so that new ones do not break old
-// readers.
+// evidenceFile is one file of BenchmarkDurable or BenchmarkCount results,
+// read with benchfmt.
+type evidenceFile struct {
+	path    string
+	lines   []string // the file's lines, for the report's record of it
+	results []*benchfmt.Result
+}
+
+// readEvidence reads path's results named bench (ipc.BenchDurable or
+// ipc.BenchCount), the output of command. A syntax error, no such result,
+// or the prose of an older mmapbench (a line starting with one of older)
+// is an error naming the file (and line).
+func readEvidence(path, bench, command string, older ...string) (*evidenceFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	ev := &evidenceFile{path: path}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		l := strings.TrimRight(sc.Text(), "\r")
+		ev.lines = append(ev.lines, l)
+		for _, o := range older {
+			if strings.HasPrefix(l, o) {
+				return nil, fmt.Errorf("%s:%d: the output of an older %s (prose, not Go benchmark results): rerun it (mmapbench report -measure)", path, len(ev.lines), command)
+			}
+		}
+	}
+	want := fmt.Sprintf("want Benchmark%s results, the output of '%s'", bench, command)
+	r := benchfmt.NewReader(bytes.NewReader(data), path)
+	for r.Scan() {
+		switch rec := r.Result().(type) {
+		case *benchfmt.SyntaxError:
+			return nil, fmt.Errorf("%v: %s", rec, want)
+		case *benchfmt.Result:
+			if string(rec.Name.Base()) == bench {
+				ev.results = append(ev.results, rec.Clone())
+			}
+		}
+	}
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(ev.results) == 0 {
+		return nil, fmt.Errorf("%s: no output of '%s' (%s)", path, command, want)
+	}
+	return ev, nil
+}
+
+// keys returns the name keys of res (backend=mmap/...), failing unless it
+// has every one of need.
+func (ev *evidenceFile) keys(res *benchfmt.Result, need ...string) (map[string]string, error) {
+	_, parts := res.Name.Parts()
+	k := map[string]string{}
+	for _, p := range parts {
+		name, val, ok := strings.Cut(strings.TrimPrefix(string(p), "/"), "=")
+		if ok {
+			k[name] = val
+		}
+	}
+	for _, n := range need {
+		if k[n] == "" {
+			return nil, ev.bad(res, "has no /"+n+"= in its name")
+		}
+	}
+	return k, nil
+}
+
+// metric returns res's value in unit, failing when res has none.
+func (ev *evidenceFile) metric(res *benchfmt.Result, unit string) (float64, error) {
+	if v, ok := res.Value(unit); ok {
+		return v, nil
+	}
+	return 0, ev.bad(res, "has no "+unit+" value")
+}
+
+func (ev *evidenceFile) bad(res *benchfmt.Result, what string) error {
+	file, line := res.Pos()
+	return fmt.Errorf("%s:%d: Benchmark%s %s", file, line, res.Name, what)
+}
+
+// ParseDurable reads the output of "mmapbench ipc -mode durable": Go
+// benchmark results, one per step of each sync variant
+// (ipc.BenchDurable): the readers' missed-stores, and, when the
+// configuration says durability was measured, each stage's page counts.
+// The machine (kernel, fs-type) and the flusher's settings are
+// configuration lines. Unknown units and keys are skipped, so that new
+// ones do not break old readers.
 func ParseDurable(path string) (*Durable, error) {
-	lines, err := readLines(path)
+	ev, err := readEvidence(path, ipc.BenchDurable, "mmapbench ipc -mode durable", "run: ", "durable backend=")
 	if err != nil {
 		return nil, err
 	}
 	d := &Durable{DirtyExpire: -1, DirtyWriteback: -1, MonitorOK: true, FreshOK: true}
-	var run *DurableRun
-	var seen []map[string]bool // the keys each run has
-	bad := func(n int, l, want string) error {
-		return fmt.Errorf("%s:%d: %q: want %s", path, n+1, l, want)
-	}
-	for n, l := range lines {
-		if strings.HasPrefix(l, "durable backend=") {
-			return nil, fmt.Errorf("%s: the prose output of an older mmapbench ipc -mode durable (with an O_DIRECT read, no page counts): rerun it (mmapbench report -measure)", path)
-		}
+	for _, l := range ev.lines {
 		if strings.TrimSpace(l) != "" {
 			d.Lines = append(d.Lines, l)
 		}
-		key, val, ok := strings.Cut(l, ": ")
-		if !ok || strings.HasPrefix(l, "#") {
+	}
+	first := ev.results[0]
+	d.Kernel, d.FSType = first.GetConfig("kernel"), first.GetConfig("fs-type")
+	for _, c := range []struct {
+		key string
+		dst *int
+	}{{ipc.ConfigDirtyExpire, &d.DirtyExpire}, {ipc.ConfigDirtyWriteback, &d.DirtyWriteback}} {
+		v := first.GetConfig(c.key)
+		if v == "" {
 			continue
 		}
-		if key == "run" {
-			d.Runs = append(d.Runs, DurableRun{Sync: val, Checks: map[string]PageCheck{}})
-			run, seen = &d.Runs[len(d.Runs)-1], append(seen, map[string]bool{})
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, ev.bad(first, fmt.Sprintf("has configuration %s: %q: want a whole number of centiseconds", c.key, v))
 		}
-		if run == nil {
-			switch key {
-			case "backend":
-				d.Backend = val
-			case "kernel":
-				d.Kernel = val
-			case "fs-type":
-				d.FSType = val
-			case "dirty-expire-centisecs", "dirty-writeback-centisecs":
-				v, err := strconv.Atoi(val)
+		*c.dst = n
+	}
+
+	steps := map[string]map[string]bool{} // by sync: the steps seen
+	for _, res := range ev.results {
+		k, err := ev.keys(res, "backend", "sync", "step")
+		if err != nil {
+			return nil, err
+		}
+		if d.Backend == "" {
+			d.Backend = k["backend"]
+		} else if k["backend"] != d.Backend {
+			return nil, ev.bad(res, fmt.Sprintf("is of backend %s, but the file's first result is of %s: want one durability run per file", k["backend"], d.Backend))
+		}
+		i := slices.IndexFunc(d.Runs, func(r DurableRun) bool { return r.Sync == k["sync"] })
+		if i < 0 {
+			d.Runs = append(d.Runs, DurableRun{Sync: k["sync"], Checks: map[string]PageCheck{}})
+			i, steps[k["sync"]] = len(d.Runs)-1, map[string]bool{}
+			dur := res.GetConfig(ipc.ConfigDurability)
+			if reason, ok := strings.CutPrefix(dur, ipc.UnmeasuredPrefix); ok {
+				d.Runs[i].Unmeasured = reason
+			} else if dur != ipc.DurabilityMeasured {
+				return nil, ev.bad(res, fmt.Sprintf("has configuration %s: %q: want %q or %q", ipc.ConfigDurability, dur, ipc.DurabilityMeasured, ipc.UnmeasuredPrefix+"<reason>"))
+			}
+		}
+		run, step := &d.Runs[i], k["step"]
+		steps[run.Sync][step] = true
+		switch {
+		case step == ipc.StepMonitorRead || step == ipc.StepFreshRead:
+			v, err := ev.metric(res, ipc.UnitMissedStores)
+			if err != nil {
+				return nil, err
+			}
+			if step == ipc.StepMonitorRead {
+				run.MonitorMissed = v != 0
+			} else {
+				run.FreshMissed = v != 0
+			}
+		case slices.Contains(DurableStages, step):
+			var c PageCheck
+			for _, m := range []struct {
+				unit string
+				dst  *int64
+			}{{ipc.UnitCachedPages, &c.Cached}, {ipc.UnitDirtyPages, &c.Dirty}, {ipc.UnitWritebackPages, &c.Writeback}} {
+				v, err := ev.metric(res, m.unit)
 				if err != nil {
-					return nil, bad(n, l, "a whole number of centiseconds")
+					return nil, err
 				}
-				if key == "dirty-expire-centisecs" {
-					d.DirtyExpire = v
-				} else {
-					d.DirtyWriteback = v
+				*m.dst = int64(v)
+			}
+			if us, ok := res.Value(ipc.UnitSinceStore); ok {
+				c.Ms = us / 1000
+			}
+			run.Checks[step] = c
+			if step == ipc.StageAfterSync {
+				us, err := ev.metric(res, ipc.UnitSyncTime)
+				if err != nil {
+					return nil, err
 				}
+				run.SyncMicros = us
 			}
-			continue
-		}
-		seen[len(seen)-1][key] = true
-		switch key {
-		case "stored", "monitor-read", "fresh-read":
-			v, err := strconv.ParseUint(val, 10, 64)
-			if err != nil {
-				return nil, bad(n, l, "the counter value, a whole number")
-			}
-			switch key {
-			case "stored":
-				run.Stored = v
-			case "monitor-read":
-				run.MonitorRead = v
-			default:
-				run.FreshRead = v
-			}
-		case "changer-exit":
-			run.ChangerExit = val
-		case "durability":
-			if reason, ok := strings.CutPrefix(val, "not measured here: "); ok {
-				run.Unmeasured = reason
-			} else if val != "measured" {
-				return nil, bad(n, l, `"measured" or "not measured here: <reason>"`)
-			}
-		case "sync-us":
-			v, err := strconv.ParseFloat(val, 64)
-			if err != nil {
-				return nil, bad(n, l, "microseconds")
-			}
-			run.SyncMicros = v
-		default:
-			stage, ok := strings.CutPrefix(key, "check-")
-			if !ok {
-				continue
-			}
-			c, err := parseCheck(val)
-			if err != nil {
-				return nil, bad(n, l, "cached=N dirty=N writeback=N [ms=F]: "+err.Error())
-			}
-			run.Checks[stage] = c
 		}
 	}
-	if len(d.Runs) == 0 {
-		return nil, fmt.Errorf("%s: no output of 'mmapbench ipc -mode durable' (want key: value lines, a record per sync starting 'run: <sync>')", path)
-	}
-	for i := range d.Runs {
-		r := &d.Runs[i]
-		for _, k := range []string{"stored", "monitor-read", "fresh-read", "durability"} {
-			if !seen[i][k] {
-				return nil, fmt.Errorf("%s: run %d (%s) has no '%s:' line", path, i+1, r.Sync, k)
-			}
-		}
+	for _, r := range d.Runs {
+		need := []string{ipc.StepMonitorRead, ipc.StepFreshRead}
 		if r.Unmeasured == "" {
-			for _, st := range DurableStages {
-				if _, ok := r.Checks[st]; !ok {
-					return nil, fmt.Errorf("%s: run %d (%s) is measured but has no 'check-%s:' line", path, i+1, r.Sync, st)
-				}
+			need = ipc.DurableSteps
+		}
+		for _, st := range need {
+			if !steps[r.Sync][st] {
+				return nil, fmt.Errorf("%s: the %s run has no step=%s result (want %s)", path, r.Sync, st, strings.Join(need, ", "))
 			}
 		}
-		d.MonitorOK = d.MonitorOK && r.MonitorRead == r.Stored
-		d.FreshOK = d.FreshOK && r.FreshRead == r.Stored
+		d.MonitorOK = d.MonitorOK && !r.MonitorMissed
+		d.FreshOK = d.FreshOK && !r.FreshMissed
 	}
 	return d, nil
 }
 
-// parseCheck reads a check line's value: space-separated name=value fields.
-func parseCheck(val string) (PageCheck, error) {
-	var c PageCheck
-	have := map[string]bool{}
-	for _, f := range strings.Fields(val) {
-		name, v, ok := strings.Cut(f, "=")
-		if !ok {
-			return c, fmt.Errorf("field %q is not name=value", f)
-		}
-		var err error
-		switch name {
-		case "cached":
-			c.Cached, err = strconv.ParseInt(v, 10, 64)
-		case "dirty":
-			c.Dirty, err = strconv.ParseInt(v, 10, 64)
-		case "writeback":
-			c.Writeback, err = strconv.ParseInt(v, 10, 64)
-		case "ms":
-			c.Ms, err = strconv.ParseFloat(v, 64)
-		default:
-			continue
-		}
-		if err != nil {
-			return c, fmt.Errorf("%s=%q: not a number", name, v)
-		}
-		have[name] = true
-	}
-	for _, name := range []string{"cached", "dirty", "writeback"} {
-		if !have[name] {
-			return c, fmt.Errorf("no %s=", name)
-		}
-	}
-	return c, nil
-}
-
-// ParseCounts reads the output of one or more "mmapbench ipc -mode count" runs.
+// ParseCounts reads the output of one or more "mmapbench ipc -mode count"
+// runs: a Go benchmark result per run (ipc.BenchCount), whose iterations
+// are the increments made.
 func ParseCounts(path string) ([]Count, error) {
-	lines, err := readLines(path)
+	ev, err := readEvidence(path, ipc.BenchCount, "mmapbench ipc -mode count", "count backend=")
 	if err != nil {
 		return nil, err
 	}
 	var cs []Count
-	for _, l := range lines {
-		m := countLine.FindStringSubmatch(l)
-		if m == nil {
-			continue
+	for _, res := range ev.results {
+		k, err := ev.keys(res, "backend", "counter", "changers")
+		if err != nil {
+			return nil, err
 		}
-		c := Count{Backend: m[1], Counter: m[2], Line: l}
-		c.Changers, _ = strconv.Atoi(m[3])
-		c.Increments, _ = strconv.Atoi(m[4])
-		c.Want, _ = strconv.ParseInt(m[5], 10, 64)
-		c.Final, _ = strconv.ParseInt(m[6], 10, 64)
-		c.Lost, _ = strconv.ParseInt(m[7], 10, 64)
-		c.LostPercent, _ = strconv.ParseFloat(m[8], 64)
-		c.ElapsedSeconds, _ = strconv.ParseFloat(m[9], 64)
+		changers, err := strconv.Atoi(k["changers"])
+		if err != nil || changers <= 0 || res.Iters%changers != 0 {
+			return nil, ev.bad(res, fmt.Sprintf("has changers=%s and %d increments: want a positive number of changers that divides them", k["changers"], res.Iters))
+		}
+		lost, err := ev.metric(res, ipc.UnitLostPerOp)
+		if err != nil {
+			return nil, err
+		}
+		// benchfmt reads ns/op as sec/op (benchunit.Tidy), except a 0,
+		// which keeps its unit.
+		secPerOp, ok := res.Value("sec/op")
+		if !ok {
+			ns, err := ev.metric(res, "ns/op")
+			if err != nil {
+				return nil, err
+			}
+			secPerOp = ns / 1e9
+		}
+		want := int64(res.Iters)
+		c := Count{Backend: k["backend"], Counter: k["counter"], Changers: changers, Increments: res.Iters / changers, Want: want}
+		c.Lost = int64(lost*float64(want) + 0.5)
+		c.Final = want - c.Lost
+		c.LostPercent = 100 * lost
+		c.ElapsedSeconds = secPerOp * float64(want)
+		if _, line := res.Pos(); line >= 1 && line <= len(ev.lines) {
+			c.Line = ev.lines[line-1]
+		}
 		cs = append(cs, c)
 	}
-	if len(cs) == 0 {
-		return nil, fmt.Errorf("%s: no output of 'mmapbench ipc -mode count' (want lines 'count backend=… counter=…: … lost N (P%%) in Ts')", path)
-	}
 	return cs, nil
-}
-
-func readLines(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		lines = append(lines, strings.TrimRight(sc.Text(), "\r"))
-	}
-	return lines, sc.Err()
 }

@@ -5,19 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mmapbench/mmapbench/bench"
 	"github.com/mmapbench/mmapbench/ipc"
+	"golang.org/x/perf/benchfmt"
 )
 
 // runDurable answers "the data is written to the file when it is closed"
-// once per sync variant (fdatasync, then msync). Stdout gets the data as
-// "key: value" lines (the format of benchfmt's configuration lines), which
-// the report reads (report.ParseDurable); stderr gets a summary in words.
-// It fails when a reader did not see the store: that is the visibility
-// half's check. What cachestat shows is data, whatever it shows.
+// once per sync variant (fdatasync, then msync). Stdout gets the data as Go
+// benchmark results (ipc.BenchDurable: a result per step with page counts
+// as metrics), which the report reads (report.ParseDurable); stderr gets a
+// summary in words. It fails when a reader did not see the store: that is
+// the visibility half's check. What cachestat shows is data, whatever it
+// shows.
 func runDurable(ctx context.Context, stdout, stderr io.Writer, cfg ipc.DurabilityConfig) int {
 	var runs []ipc.DurabilityResult
 	for _, sync := range ipc.DurabilitySyncs {
@@ -33,7 +36,7 @@ func runDurable(ctx context.Context, stdout, stderr io.Writer, cfg ipc.Durabilit
 		}
 		runs = append(runs, res)
 	}
-	if _, err := io.WriteString(stdout, durableData(cfg, runs)); err != nil {
+	if err := ipc.WriteDurable(stdout, durableFileConfig(cfg.Dir), runs); err != nil {
 		fprintf(stderr, "mmapbench ipc: writing results: %v\n", err)
 		return exitFail
 	}
@@ -47,48 +50,22 @@ func runDurable(ctx context.Context, stdout, stderr io.Writer, cfg ipc.Durabilit
 	return code
 }
 
-// durableData formats runs as key: value lines: first what they share
-// (machine, flusher settings, backend), then one record per run, each
-// starting with "run: <sync>". A check line's value is space-separated
-// name=value fields: page counts from cachestat(2), and ms, the time since
-// the changer was told to store.
-func durableData(cfg ipc.DurabilityConfig, runs []ipc.DurabilityResult) string {
-	var b strings.Builder
-	kv := func(k string, v any) { fmt.Fprintf(&b, "%s: %v\n", k, v) }
-	for _, l := range bench.Config(cfg.Dir) {
+// durableFileConfig is what the durability verdict depends on besides the
+// results: the kernel, the file system of dir and the flusher's settings
+// (how old a dirty page must be before the flusher writes it, how often it
+// wakes).
+func durableFileConfig(dir string) []benchfmt.Config {
+	var cfg []benchfmt.Config
+	add := func(k, v string) { cfg = append(cfg, benchfmt.Config{Key: k, Value: []byte(v), File: true}) }
+	for _, l := range bench.Config(dir) {
 		if l.Key == "kernel" || l.Key == "fs-type" {
-			kv(l.Key, l.Value)
+			add(l.Key, l.Value)
 		}
 	}
 	expire, interval := ipc.WritebackSettings()
-	kv("dirty-expire-centisecs", expire)
-	kv("dirty-writeback-centisecs", interval)
-	kv("backend", cfg.Backend)
-	for _, r := range runs {
-		kv("run", r.Config.Sync)
-		kv("stored", r.Value)
-		exit := "SIGKILL"
-		if !r.Killed {
-			exit = "not SIGKILL" // RunDurability fails before this
-		}
-		kv("changer-exit", exit)
-		kv("monitor-read", r.Monitor)
-		kv("fresh-read", r.Fresh)
-		if r.Unmeasured != "" {
-			kv("durability", "not measured here: "+r.Unmeasured)
-			continue
-		}
-		kv("durability", "measured")
-		for _, c := range r.Checks {
-			v := fmt.Sprintf("cached=%d dirty=%d writeback=%d", c.Cached, c.Dirty, c.Writeback)
-			if c.Stage != ipc.StageBeforeStore {
-				v += fmt.Sprintf(" ms=%.3f", float64(c.Since)/float64(time.Millisecond))
-			}
-			kv("check-"+c.Stage, v)
-		}
-		kv("sync-us", fmt.Sprintf("%.1f", float64(r.SyncTime)/float64(time.Microsecond)))
-	}
-	return b.String()
+	add(ipc.ConfigDirtyExpire, strconv.Itoa(expire))
+	add(ipc.ConfigDirtyWriteback, strconv.Itoa(interval))
+	return cfg
 }
 
 // durableSummary says in words what one run shows; the report's claim 3

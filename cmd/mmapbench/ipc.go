@@ -242,6 +242,9 @@ func defaultDir() string {
 	return os.TempDir()
 }
 
+// runCount runs one counter-integrity run: its result in Go benchmark
+// format on stdout (ipc.BenchCount), the same in words on stderr. It fails
+// when a counter that must lose nothing (atomic, flock) lost increments.
 func runCount(ctx context.Context, stdout, stderr io.Writer, cfg ipc.CountConfig) int {
 	res, err := ipc.RunCount(ctx, cfg)
 	if err != nil {
@@ -251,13 +254,30 @@ func runCount(ctx context.Context, stdout, stderr io.Writer, cfg ipc.CountConfig
 		}
 		return exitFail
 	}
-	fprintf(stdout, "count backend=%s counter=%s: %d changers x %d increments = %d; final counter %d; lost %d (%.2f%%) in %.2fs\n",
-		cfg.Backend, cfg.Mode, cfg.Changers, cfg.Increments, res.Want, res.Final, res.Lost(), 100*float64(res.Lost())/float64(res.Want), res.Elapsed.Seconds())
+	if err := ipc.WriteCount(stdout, countFileConfig(cfg.Dir), res); err != nil {
+		fprintf(stderr, "mmapbench ipc: writing results: %v\n", err)
+		return exitFail
+	}
+	lost := res.Lost()
+	fprintf(stderr, "ipc: count backend=%s counter=%s: %d changers x %d increments = %d; final counter %d; lost %d (%.2f%%) in %.2fs\n",
+		cfg.Backend, cfg.Mode, cfg.Changers, cfg.Increments, res.Want, res.Final, lost, 100*float64(lost)/float64(res.Want), res.Elapsed.Seconds())
 	if res.Lost() != 0 && cfg.Mode != ipc.CountNaive {
 		fprintf(stderr, "mmapbench ipc: counter mode %s lost %d increments: it must lose none\n", cfg.Mode, res.Lost())
 		return exitFail
 	}
 	return exitOK
+}
+
+// countFileConfig is the machine a counter run's losses depend on: the
+// kernel and the CPUs the changers race on.
+func countFileConfig(dir string) []benchfmt.Config {
+	var cfg []benchfmt.Config
+	for _, l := range bench.Config(dir) {
+		if l.Key == "kernel" || l.Key == "cpu-model" || l.Key == "cpu-count" {
+			cfg = append(cfg, benchfmt.Config{Key: l.Key, Value: []byte(l.Value), File: true})
+		}
+	}
+	return cfg
 }
 
 // flag.Value check.

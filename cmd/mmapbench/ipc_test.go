@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mmapbench/mmapbench/ipc"
+	mdreport "github.com/mmapbench/mmapbench/report"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -93,16 +94,50 @@ func TestIPCUsage(t *testing.T) {
 func TestIPCModes(t *testing.T) {
 	dir := t.TempDir()
 	code, stdout, stderr := runCapture("ipc", "-mode", "count", "-counter", "flock", "-increments", "500", "-dir", dir)
-	if code != exitOK || !strings.Contains(stdout, "final counter 1000; lost 0") {
+	if code != exitOK || !strings.Contains(stderr, "final counter 1000; lost 0") {
 		t.Errorf("ipc -mode count: %d\n%s%s", code, stdout, stderr)
 	}
+	// Stdout is the result, in benchmark format, as the report reads it.
+	checkBenchmarkLines(t, stdout, "BenchmarkCount/")
+	path := filepath.Join(t.TempDir(), "count.txt")
+	if err := os.WriteFile(path, []byte(stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := mdreport.ParseCounts(path)
+	if err != nil {
+		t.Fatalf("ParseCounts(ipc -mode count's stdout): %v\n%s", err, stdout)
+	}
+	if len(cs) != 1 || cs[0].Backend != "mmap" || cs[0].Counter != "flock" || cs[0].Changers != 2 || cs[0].Increments != 500 || cs[0].Want != 1000 || cs[0].Final != 1000 || cs[0].Lost != 0 || cs[0].ElapsedSeconds <= 0 {
+		t.Errorf("ParseCounts(ipc -mode count's stdout) = %+v; want one flock run on mmap, 2 changers x 500 increments, none lost, a positive time", cs)
+	}
 	code, stdout, stderr = runCapture("ipc", "-mode", "durable", "-dir", dir)
-	if code != exitOK || !strings.Contains(stdout, "changer-exit: SIGKILL") { // durable_test.go checks the rest
+	if code != exitOK || !strings.Contains(stdout, "BenchmarkDurable/backend=mmap/sync=fdatasync/step=after-kill ") { // durable_test.go checks the rest
 		t.Errorf("ipc -mode durable: %d\n%s%s", code, stdout, stderr)
 	}
 	code, stdout, stderr = runCapture("ipc", "-backend", "mmap,posixshm", "-wait", "futex", "-samples", "100", "-writeback", "1ms", "-dir", dir)
 	if code != exitOK || !strings.Contains(stdout, "IPC/backend=mmap/wait=futex/writeback=1ms") {
 		t.Errorf("ipc -writeback: %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// checkBenchmarkLines fails the test unless every line of out is a line of
+// the Go benchmark format (a Unit line, a configuration line, a blank line)
+// or a result whose name starts with prefix, and there is such a result.
+func checkBenchmarkLines(t *testing.T, out, prefix string) {
+	t.Helper()
+	results := 0
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		_, _, isConfig := strings.Cut(l, ": ")
+		switch {
+		case strings.HasPrefix(l, prefix):
+			results++
+		case l == "", strings.HasPrefix(l, "Unit "), isConfig && !strings.HasPrefix(l, "Benchmark"):
+		default:
+			t.Errorf("stdout line %q is neither a %s result nor a Unit, configuration or blank line", l, prefix)
+		}
+	}
+	if results == 0 {
+		t.Errorf("stdout has no %s result:\n%s", prefix, out)
 	}
 }
 
