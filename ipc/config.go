@@ -1,16 +1,18 @@
 package ipc
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/mmapbench/mmapbench/internal/badusage"
 )
 
 // ErrUsage is wrapped by every error that is the caller's fault (an unknown
 // name, an impossible combination, a bad number), as opposed to a failed
-// measurement; mmapbench exits with status 2 for it.
-var ErrUsage = errors.New("bad usage")
+// measurement; mmapbench exits with status 2 for it. It is badusage.Err, the
+// same value as oom.ErrUsage.
+var ErrUsage = badusage.Err
 
 func usageError(format string, args ...any) error {
 	return fmt.Errorf("ipc: "+format+": %w", append(args, ErrUsage)...)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/mmapbench/mmapbench/bench"
 	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/internal/badusage"
 	"github.com/mmapbench/mmapbench/schema"
 )
 
@@ -100,8 +100,9 @@ type Run struct {
 // Phases splits the run at the moment its cache filled.
 func (r Run) Phases() []Phase { return Phases(r.Rows, r.Limit) }
 
-// ErrUsage is wrapped by errors in the configuration.
-var ErrUsage = errors.New("usage")
+// ErrUsage is wrapped by errors in the configuration. It is badusage.Err, the
+// same value as ipc.ErrUsage.
+var ErrUsage = badusage.Err
 
 func (c Config) check() error {
 	switch {

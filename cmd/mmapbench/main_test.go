@@ -9,6 +9,7 @@ import (
 
 	"github.com/mmapbench/mmapbench/impl"
 	"github.com/mmapbench/mmapbench/ipc"
+	"github.com/mmapbench/mmapbench/oom"
 )
 
 func runCapture(args ...string) (code int, stdout, stderr string) {
@@ -110,5 +111,13 @@ func TestImportHasNoSideEffect(t *testing.T) {
 		if code != c.wantCode || !strings.Contains(string(out), c.want) {
 			t.Errorf("with %v: exit %d, output:\n%s\nwant exit %d and %q", c.env, code, out, c.wantCode, c.want)
 		}
+	}
+}
+
+// TestOneErrUsage: ipc and oom mark bad input with the same error, so that
+// one errors.Is decides exit 2 for both, with one message.
+func TestOneErrUsage(t *testing.T) {
+	if ipc.ErrUsage != oom.ErrUsage {
+		t.Fatalf("ipc.ErrUsage (%q) and oom.ErrUsage (%q) are different errors", ipc.ErrUsage, oom.ErrUsage)
 	}
 }
