@@ -41,28 +41,33 @@ func (h *Harness) Run(b B, c schema.Case, o Op, opt Options) {
 	if cold {
 		h.MakeCold(b, s)
 	}
+	evict := func() {
+		d := m.pause(b)
+		b.StopTimer()
+		st.next(d)
+		h.MakeCold(b, s)
+		b.StartTimer()
+		m.resume(b)
+	}
+	oneShot := c.Advice.OneShot()
 	m.resume(b)
-	first := true
 	n := 0 // b.N, which B does not have
 	for b.Loop() {
 		n++
-		start := w.PassStart()
-		if cold && (start && !first || st.over()) {
-			d := m.pause(b)
-			b.StopTimer()
-			st.next(d)
-			h.MakeCold(b, s)
-			b.StartTimer()
-			m.resume(b)
-		}
-		first = false
-		if start && c.Advice.OneShot() {
-			// Inside the loop, so that the first pass gets its advice
-			// too and inside the timer (b.Loop resets the timer on its
-			// first call): a sample shorter than a pass (4KiB blocks of
-			// a 1GiB file) is all first pass. Its cost is part of
-			// reading with it.
-			advise(b, s, c.Advice)
+		if w.PassStart() {
+			if cold && n > 1 {
+				evict()
+			}
+			if oneShot {
+				// Inside the loop, so that the first pass gets its
+				// advice too and inside the timer (b.Loop resets the
+				// timer on its first call): a sample shorter than a
+				// pass (4KiB blocks of a 1GiB file) is all first pass.
+				// Its cost is part of reading with it.
+				advise(b, s, c.Advice)
+			}
+		} else if cold && st.over() {
+			evict()
 		}
 		if err := w.Step(); err != nil {
 			b.Fatal(err)
