@@ -59,3 +59,6 @@ func checkHeader(label string, b []byte, size int64) error {
 	}
 	return nil
 }
+
+// maxRounds keeps every value the changer stores below seqStop.
+const maxRounds = 1 << 30

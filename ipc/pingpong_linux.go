@@ -7,9 +7,6 @@ import (
 	"time"
 )
 
-// maxRounds keeps every value the changer stores below seqStop.
-const maxRounds = 1 << 30
-
 // A plan is what the changer measures, and where it keeps it.
 type plan struct {
 	warmup  int       // round trips first, not timed

@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package privdir makes the private directories every mmapbench run works
 // in, and removes those of runs that died without removing their own.
 //
