@@ -25,3 +25,6 @@ func openMmapGo(string, Options) (Store, error) { return nil, unsupported("mmapg
 // checkMemory fails, so that null fails as the others do: its memory check
 // is Linux's sysinfo(2).
 func checkMemory(label string, _ int64) error { return unsupported(label) }
+
+// DirectAlignment fails with errors.ErrUnsupported: it is Linux's statx.
+func DirectAlignment(string) (int, error) { return 0, unsupported("O_DIRECT") }
