@@ -214,8 +214,8 @@ func TestReportUnitsInTable(t *testing.T) {
 	Counters{}.Report(got, 1)
 	var table, reported []string
 	for _, u := range Units() {
-		if strings.HasSuffix(u.Unit, "/op") { // the rest are other benchmarks' units
-			table = append(table, u.Unit)
+		if strings.HasSuffix(string(u.Unit), "/op") { // the rest are other benchmarks' units
+			table = append(table, string(u.Unit))
 		}
 	}
 	for u := range got {
@@ -280,7 +280,7 @@ func TestCountersInBenchmark(t *testing.T) {
 		t.Errorf("%s = %v; want > 0 for a syscall per op", UnitSysCPU, r.Extra[UnitSysCPU])
 	}
 	for _, u := range Units() {
-		if _, ok := r.Extra[u.Unit]; !ok && strings.HasSuffix(u.Unit, "/op") {
+		if _, ok := r.Extra[string(u.Unit)]; !ok && strings.HasSuffix(string(u.Unit), "/op") {
 			t.Errorf("benchmark result has no %s", u.Unit)
 		}
 	}

@@ -2,63 +2,12 @@ package oom
 
 import (
 	"bytes"
-	"reflect"
-	"strings"
 	"testing"
 
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/mmapbench/mmapbench/schema"
 )
-
-func TestCSVRoundTrip(t *testing.T) {
-	rows := []Row{
-		{Config: "mmap", Pattern: "rand", Device: "vda", Second: 1, Elapsed: 1, Ops: 9000, Bytes: 9000 * 4096, MajorFaults: 8000, MinorFaults: 12,
-			UserCPU: 100e6, SysCPU: 300e6, DeviceRead: 36e6, TLB: 40, Usage: 200 << 20},
-		{Config: "pread-direct", Pattern: "seq", Device: "zram1", Second: 2, Elapsed: 1, Ops: 600, Bytes: 600 << 20, DeviceRead: -1, TLB: -1, Usage: 1 << 20},
-	}
-	var buf bytes.Buffer
-	w := NewCSVWriter(&buf)
-	for _, r := range rows {
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if !strings.HasPrefix(buf.String(), strings.Join(csvHeader, ",")+"\n") {
-		t.Fatalf("CSV does not start with the header:\n%s", buf.String())
-	}
-	if !strings.Contains(buf.String(), ",,,1.0\n") {
-		t.Errorf("unknown device and TLB counts should be empty cells:\n%s", buf.String())
-	}
-	got, err := ReadCSV(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, rows) {
-		t.Fatalf("ReadCSV = %+v\nwant %+v", got, rows)
-	}
-}
-
-func TestReadCSVNamesMissingColumn(t *testing.T) {
-	_, err := ReadCSV(strings.NewReader("config,pattern,second\nmmap,rand,1\n"))
-	if err == nil || !strings.Contains(err.Error(), `"interval_s"`) {
-		t.Fatalf("ReadCSV without interval_s: err = %v", err)
-	}
-}
-
-// Series written before the device column was added still read, with the
-// device left empty.
-func TestReadCSVWithoutDevice(t *testing.T) {
-	const old = "config,pattern,second,interval_s,ops_per_s,mb_per_s,major_faults_per_s,minor_faults_per_s,user_cpu_pct,sys_cpu_pct,device_read_mb_per_s,tlb_shootdowns_per_s,cgroup_usage_mib\n" +
-		"mmap,rand,1,1.000,9000.0,36.864000,8000.0,12.0,10.0,30.0,36.000000,,200.0\n"
-	got, err := ReadCSV(strings.NewReader(old))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Row{{Config: "mmap", Pattern: "rand", Second: 1, Elapsed: 1, Ops: 9000, Bytes: 9000 * 4096, MajorFaults: 8000, MinorFaults: 12,
-		UserCPU: 100e6, SysCPU: 300e6, DeviceRead: 36e6, TLB: -1, Usage: 200 << 20}}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("ReadCSV = %+v\nwant %+v", got, want)
-	}
-}
 
 func rowsWithUsage(usage ...int64) []Row {
 	rows := make([]Row, len(usage))
@@ -133,12 +82,12 @@ func TestSummaryLinesParse(t *testing.T) {
 	if res.Iters != 20000 {
 		t.Errorf("iterations %d, want 20000", res.Iters)
 	}
-	for unit, want := range map[string]float64{"sec/op": 100e-6, "B/s": 40.96e6, "majflt/op": 0.95, "sys-nsec/op": 50000, UnitDeviceRead: 4096} {
+	for unit, want := range map[string]float64{"sec/op": 100e-6, "B/s": 40.96e6, "majflt/op": 0.95, "sys-nsec/op": 50000, string(schema.OOMDeviceRead): 4096} {
 		if v, ok := res.Value(unit); !ok || v < want*0.999 || v > want*1.001 {
 			t.Errorf("%s = %v (present %v), want %v", unit, v, ok, want)
 		}
 	}
-	if _, ok := res.Value(UnitTLB); ok {
+	if _, ok := res.Value(string(schema.OOMTLB)); ok {
 		t.Errorf("an unknown TLB count must not be reported")
 	}
 }

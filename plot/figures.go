@@ -13,7 +13,7 @@ import (
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 
-	"github.com/mmapbench/mmapbench/oom"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // A Figure is one plot the report shows.
@@ -21,7 +21,7 @@ type Figure struct {
 	Name    string // file name without extension: "read-warm"
 	Title   string
 	Caption string // what it shows, for the report
-	build   func(rs *Results) (*chart, error)
+	build   func(rs *schema.Results) (*chart, error)
 }
 
 // Figures returns every figure, in the order of the report.
@@ -29,10 +29,10 @@ func Figures() []Figure {
 	return []Figure{
 		{"read-warm", "Sequential reads, warm page cache",
 			"Throughput against block size per backend; solid lines copy into a buffer (ReadAt), dashed lines read the mapping in place (view).",
-			func(rs *Results) (*chart, error) { return readThroughput(rs, "warm") }},
+			func(rs *schema.Results) (*chart, error) { return readThroughput(rs, schema.Warm) }},
 		{"read-cold", "Sequential reads, cold page cache",
 			"The same with the file evicted before each pass: read-ahead for pread against page faults for the mapping.",
-			func(rs *Results) (*chart, error) { return readThroughput(rs, "cold") }},
+			func(rs *schema.Results) (*chart, error) { return readThroughput(rs, schema.Cold) }},
 		{"openread", "One-shot read of a whole warm file",
 			"Time to open, read every byte once and close, against file size (BenchmarkOpenRead): mmap pays for the mapping, pread for the copy.",
 			openRead},
@@ -41,10 +41,10 @@ func Figures() []Figure {
 			openReadRatio},
 		{"ipc-spin", "IPC one-way latency, spinning waiter",
 			"One-way latency between two processes sharing a record, per backend (BenchmarkIPC, wait=spin): first the batch figure (K round trips per two clock reads, ÷ 2K, median over batches), then the percentiles per round trip, raw (each carries one clock read, half of it one way); floor is two threads of one process, floor-bare the bare loop (batch only).",
-			func(rs *Results) (*chart, error) { return ipcLatency(rs, "spin") }},
+			func(rs *schema.Results) (*chart, error) { return ipcLatency(rs, "spin") }},
 		{"ipc-futex", "IPC one-way latency, futex waiter",
 			"The same with the waiter sleeping on a futex (wait=futex): wake-ups, not memory, set the latency.",
-			func(rs *Results) (*chart, error) { return ipcLatency(rs, "futex") }},
+			func(rs *schema.Results) (*chart, error) { return ipcLatency(rs, "futex") }},
 		{"faults", "Page faults per map, touch and unmap of a whole file",
 			"Minor faults per operation against file size (BenchmarkFault); the grey line is one fault per 4KiB page: fault-around and large folios map many pages per fault.",
 			faultsPerOp},
@@ -53,21 +53,19 @@ func Figures() []Figure {
 			faultCost},
 		{"oom-rand", "Random 4KiB reads over a file larger than the memory limit",
 			"Throughput per second of each run of mmapbench oom (pattern=rand), from a cold start: the page cache fills up to the cgroup's limit, then every new page evicts an old one.",
-			func(rs *Results) (*chart, error) { return oomSeries(rs, "rand") }},
+			func(rs *schema.Results) (*chart, error) { return oomSeries(rs, "rand") }},
 		{"oom-seq", "Sequential scan of a file larger than the memory limit",
 			"The same for the sequential scan (pattern=seq).",
-			func(rs *Results) (*chart, error) { return oomSeries(rs, "seq") }},
+			func(rs *schema.Results) (*chart, error) { return oomSeries(rs, "seq") }},
 	}
 }
 
-// OOMSetups is the order of mmapbench oom's setups in figures and tables.
-var OOMSetups = oom.SetupNames()
-
-// oomSeries draws throughput against time, one line per setup and one
-// panel per block device (a run on a disk and one on a RAM-backed device
-// differ by orders of magnitude).
-func oomSeries(rs *Results, pattern string) (*chart, error) {
+// oomSeries draws throughput against time, one line per setup (in the
+// order the runs were made) and one panel per block device (a run on a
+// disk and one on a RAM-backed device differ by orders of magnitude).
+func oomSeries(rs *schema.Results, pattern string) (*chart, error) {
 	byDevice := map[string]map[string]plotter.XYs{}
+	var setups []string
 	clock := map[[2]string]float64{} // seconds since each run started, at the end of its row
 	for _, r := range rs.Series {
 		if r.Pattern != pattern || r.Elapsed <= 0 {
@@ -76,13 +74,16 @@ func oomSeries(rs *Results, pattern string) (*chart, error) {
 		if byDevice[r.Device] == nil {
 			byDevice[r.Device] = map[string]plotter.XYs{}
 		}
+		if !slices.Contains(setups, r.Config) {
+			setups = append(setups, r.Config)
+		}
 		run := [2]string{r.Device, r.Config}
 		clock[run] += r.Elapsed
 		mbs := max(float64(r.Bytes)/r.Elapsed/1e6, 0.01) // a log axis has no zero
 		byDevice[r.Device][r.Config] = append(byDevice[r.Device][r.Config], plotter.XY{X: clock[run], Y: mbs})
 	}
 	if len(byDevice) == 0 {
-		return nil, fmt.Errorf("%w: no mmapbench oom time series with pattern=%s", ErrNoData, pattern)
+		return nil, fmt.Errorf("%w: no mmapbench oom time series with pattern=%s", schema.ErrNoData, pattern)
 	}
 	var top *chart
 	for _, dev := range slices.Sorted(maps.Keys(byDevice)) {
@@ -92,19 +93,12 @@ func oomSeries(rs *Results, pattern string) (*chart, error) {
 		}
 		c := newChart(title, "seconds since the run started (cold cache)", "MB/s")
 		c.p.X.Min = 0
-		bySetup := byDevice[dev]
-		lo, hi := math.Inf(1), 0.0
-		for _, xys := range bySetup {
-			for _, xy := range xys {
-				lo, hi = min(lo, xy.Y), max(hi, xy.Y)
-			}
-		}
-		logAxis(&c.p.Y, lo, hi, formatCount)
-		for i, s := range sorted(slices.Collect(maps.Keys(bySetup)), OOMSetups) {
-			if err := c.line(s, bySetup[s], oomColor(s), strings.HasPrefix(s, "pread"), i); err != nil {
+		for i, s := range setups {
+			if err := c.line(s, byDevice[dev][s], oomColor(s), strings.HasPrefix(s, "pread"), i); err != nil {
 				return nil, err
 			}
 		}
+		logAxis(&c.p.Y, c.lo, c.hi, formatCount)
 		if top == nil {
 			top = c
 		} else {
@@ -131,17 +125,18 @@ func oomColor(setup string) color.Color {
 type Rendered struct {
 	Figure Figure
 	Files  []string // one per format
-	Err    error    // wraps ErrNoData when the results lack its benchmarks
+	Err    error    // wraps schema.ErrNoData when the results lack its benchmarks
 }
 
 // Render draws every figure the results have data for into dir, once per
 // format ("svg", "png"). A figure without data is returned with an Err
-// wrapping ErrNoData; any other error stops the rendering.
-func Render(rs *Results, dir string, formats []string) ([]Rendered, error) {
+// wrapping schema.ErrNoData; any other error (a lookup the results' keys
+// do not answer, a file that cannot be written) stops the rendering.
+func Render(rs *schema.Results, dir string, formats []string) ([]Rendered, error) {
 	var out []Rendered
 	for _, f := range Figures() {
 		c, err := f.build(rs)
-		if errors.Is(err, ErrNoData) {
+		if errors.Is(err, schema.ErrNoData) {
 			out = append(out, Rendered{Figure: f, Err: err})
 			continue
 		}
@@ -161,204 +156,154 @@ func Render(rs *Results, dir string, formats []string) ([]Rendered, error) {
 	return out, nil
 }
 
-// ReadSize picks the file size of the read figures and tables: the one with
-// the most block sizes among warm sequential single-thread reads; the
-// smallest on a tie.
-func ReadSize(rs *Results) string { return readSizeFor(rs, "warm") }
-
-func readSizeFor(rs *Results, cache string) string {
-	rows := rs.Rows("Read", map[string]string{"pattern": "seq", "cache": cache, "threads": "1", "advice": "none"})
-	best, bestN := "", 0
-	for _, size := range Values(rows, "size") {
-		n := len(Values(rs.Rows("Read", map[string]string{"pattern": "seq", "cache": cache, "threads": "1", "advice": "none", "size": size}), "bs"))
-		if n > bestN {
-			best, bestN = size, n
-		}
-	}
-	return best
-}
-
 // ReadBackends is the order of the file backends in figures and tables:
 // the system-call baseline first.
 var ReadBackends = []string{"pread", "osfile", "mmap", "mmapgo", "null"}
 
-func readThroughput(rs *Results, cache string) (*chart, error) {
-	size := readSizeFor(rs, cache)
-	where := map[string]string{"pattern": "seq", "cache": cache, "threads": "1", "advice": "none", "size": size}
-	rows := rs.Rows("Read", where)
+// sizeX is the x of a size key's value ("4KiB"), for a size axis.
+func sizeX(v string) float64 {
+	n, _ := schema.ParseSize(v) // Values sorted them as sizes: they parse
+	return float64(n)
+}
+
+func readThroughput(rs *schema.Results, cache schema.Cache) (*chart, error) {
+	size := rs.ReadSize(cache)
+	rows := rs.Select("Read", schema.Keys{"pattern": "seq", "cache": cache.String(), "threads": "1", "advice": "none", "size": size})
 	if size == "" || len(rows) == 0 {
-		return nil, fmt.Errorf("%w: no BenchmarkRead results with pattern=seq cache=%s threads=1 advice=none", ErrNoData, cache)
+		return nil, fmt.Errorf("%w: no BenchmarkRead results with pattern=seq cache=%s threads=1 advice=none", schema.ErrNoData, cache)
 	}
 	c := newChart(fmt.Sprintf("Sequential reads, %s cache, %s file", cache, size),
 		"block size per read (bytes, log scale)", "throughput (GiB/s)")
-	lo, hi := math.Inf(1), 0.0
-	var sizes []float64
 	for i, be := range ReadBackends {
-		for _, access := range []string{"copy", "view"} {
+		for _, access := range []schema.Access{schema.Copy, schema.View} {
 			var xys plotter.XYs
-			for _, bs := range Values(rows, "bs") {
-				w := clone(where)
-				w["backend"], w["access"], w["bs"] = be, access, bs
-				rs := rs.Rows("Read", w)
-				if len(rs) == 0 {
+			for _, bs := range schema.Values(rows, "bs") {
+				r, err := rs.Case("Read", schema.Case{Backend: be, Access: access, Pattern: schema.Seq, BS: int64(sizeX(bs)),
+					Cache: cache, Size: int64(sizeX(size)), Advice: schema.AdviceNone, Threads: 1})
+				if err != nil {
+					return nil, err
+				}
+				if r == nil {
 					continue
 				}
-				mbs, ok := rs[0].Median("MB/s")
-				if !ok || mbs <= 0 {
-					continue
-				}
-				n, _ := ParseSize(bs)
-				x, y := float64(n), mbs*1e6/(1<<30)
-				xys = append(xys, plotter.XY{X: x, Y: y})
-				lo, hi = math.Min(lo, y), math.Max(hi, y)
-				if !slices.Contains(sizes, x) {
-					sizes = append(sizes, x)
+				if mbs, ok := r.Median(schema.MBPerSec); ok && mbs > 0 {
+					xys = append(xys, plotter.XY{X: sizeX(bs), Y: mbs * 1e6 / (1 << 30)})
 				}
 			}
-			if len(xys) == 0 {
-				continue
-			}
-			if err := c.line(be+" "+access, xys, backendColor(be), access == "view", i); err != nil {
+			if err := c.line(be+" "+access.String(), xys, backendColor(be), access == schema.View, i); err != nil {
 				return nil, err
 			}
 		}
 	}
 	if len(c.names) == 0 {
-		return nil, fmt.Errorf("%w: no MB/s in the BenchmarkRead results with cache=%s", ErrNoData, cache)
+		return nil, fmt.Errorf("%w: no MB/s in the BenchmarkRead results with cache=%s", schema.ErrNoData, cache)
 	}
-	slices.Sort(sizes)
-	sizeAxis(c, sizes)
-	logAxis(&c.p.Y, lo, hi, formatGiBs)
+	sizeAxis(c)
+	logAxis(&c.p.Y, c.lo, c.hi, formatGiBs)
 	return c, nil
 }
 
-func sizeAxis(c *chart, sizes []float64) {
+// sizeAxis makes the x axis a log axis ticked at the sizes of the lines.
+func sizeAxis(c *chart) {
 	c.p.X.Scale = gplot.LogScale{}
-	c.p.X.Tick.Marker = sizeTicks(sizes)
-	c.p.X.Min, c.p.X.Max = sizes[0]/1.5, sizes[len(sizes)-1]*1.5
+	c.p.X.Tick.Marker = sizeTicks(c.xs)
+	c.p.X.Min, c.p.X.Max = c.xs[0]/1.5, c.xs[len(c.xs)-1]*1.5
 }
 
-func openRead(rs *Results) (*chart, error) {
-	rows := rs.Rows("OpenRead", nil)
-	if len(rows) == 0 {
-		return nil, fmt.Errorf("%w: no BenchmarkOpenRead results", ErrNoData)
+func openRead(rs *schema.Results) (*chart, error) {
+	if !rs.Has("OpenRead") {
+		return nil, fmt.Errorf("%w: no BenchmarkOpenRead results", schema.ErrNoData)
 	}
 	c := newChart("One-shot read of a warm file: open, read all, close",
 		"file size (bytes, log scale)", "time per one-shot read (log scale)")
-	xs, lo, hi, err := openReadLines(rs, c, "", func(be, size string) (float64, bool) {
+	if err := openReadLines(rs, c, "", func(be, size string) (float64, bool, error) {
 		return openReadTime(rs, be, size)
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, err
 	}
 	if len(c.names) == 0 {
-		return nil, fmt.Errorf("%w: no ns/op in the BenchmarkOpenRead results", ErrNoData)
+		return nil, fmt.Errorf("%w: no ns/op in the BenchmarkOpenRead results", schema.ErrNoData)
 	}
-	sizeAxis(c, xs)
-	logAxis(&c.p.Y, lo, hi, FormatNanos)
+	sizeAxis(c)
+	logAxis(&c.p.Y, c.lo, c.hi, schema.FormatNanos)
 	return c, nil
-}
-
-// Percentiles are the IPC latency units in the order of the x axis.
-var Percentiles = []struct{ Unit, Label string }{
-	{"p50-nsec", "p50"}, {"p90-nsec", "p90"}, {"p99-nsec", "p99"}, {"p99.9-nsec", "p99.9"}, {"max-nsec", "max"},
 }
 
 // IPCBackends is the order of the IPC backends: the floor rows first (the
 // bare loop, then the harness's), the system-call backends last.
 var IPCBackends = []string{"floor-bare", "floor", "mmap", "mmapgo", "posixshm", "memfd", "sysv", "pread", "osfile"}
 
-func ipcLatency(rs *Results, wait string) (*chart, error) {
-	rows := rs.Rows("IPC", map[string]string{"wait": wait})
+// ipcLatency draws the IPC rows without writeback (the writeback rows are
+// claim 5's, in the report's table).
+func ipcLatency(rs *schema.Results, wait string) (*chart, error) {
+	plain := schema.Keys{"wait": wait, "writeback": ""}
+	rows := rs.Select("IPC", plain)
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("%w: no BenchmarkIPC results with wait=%s", ErrNoData, wait)
+		return nil, fmt.Errorf("%w: no BenchmarkIPC results with wait=%s", schema.ErrNoData, wait)
 	}
 	c := newChart(fmt.Sprintf("IPC one-way latency, wait=%s", wait),
 		"batch one-way latency, then percentiles per round trip (raw; max: the largest of all round trips)", "one-way latency (log scale)")
 	// x = 0 is the batch figure (ns/op, in rows that have batches), the
 	// percentiles follow from x = 1.
-	lo, hi := math.Inf(1), 0.0
-	for i, be := range sorted(Values(rows, "backend"), IPCBackends) {
-		r := rs.Row("IPC", map[string]string{"backend": be, "wait": wait})
-		if r == nil {
-			continue // a row with more keys (writeback): not in this figure
+	for i, be := range sorted(schema.Values(rows, "backend"), IPCBackends) {
+		r, err := rs.Lookup("IPC", schema.Keys{"backend": be, "wait": wait, "writeback": ""})
+		if err != nil {
+			return nil, err
 		}
 		var xys plotter.XYs
-		if v, ok := r.Median("ns/op"); ok && v > 0 && len(r.Samples("rt/batch")) > 0 {
+		if v, ok := r.Median(schema.NsPerOp); ok && v > 0 && len(r.Samples(schema.IPCBatchRT)) > 0 {
 			xys = append(xys, plotter.XY{X: 0, Y: v})
-			lo, hi = math.Min(lo, v), math.Max(hi, v)
 		}
-		for j, p := range Percentiles {
+		for j, p := range schema.IPCPercentiles {
 			if v, ok := r.Median(p.Unit); ok && v > 0 {
 				xys = append(xys, plotter.XY{X: float64(j + 1), Y: v})
-				lo, hi = math.Min(lo, v), math.Max(hi, v)
 			}
-		}
-		if len(xys) == 0 {
-			continue
 		}
 		if err := c.line(be, xys, backendColor(be), be == "pread" || be == "osfile", i); err != nil {
 			return nil, err
 		}
 	}
 	if len(c.names) == 0 {
-		return nil, fmt.Errorf("%w: no percentile units in the BenchmarkIPC results with wait=%s", ErrNoData, wait)
+		return nil, fmt.Errorf("%w: no percentile units in the BenchmarkIPC results with wait=%s", schema.ErrNoData, wait)
 	}
 	ticks := gplot.ConstantTicks{{Value: 0, Label: "batch"}}
-	for j, p := range Percentiles {
+	for j, p := range schema.IPCPercentiles {
 		ticks = append(ticks, gplot.Tick{Value: float64(j + 1), Label: p.Label})
 	}
 	c.p.X.Tick.Marker = ticks
-	c.p.X.Min, c.p.X.Max = -0.3, float64(len(Percentiles))+0.3
-	logAxis(&c.p.Y, lo, hi, FormatNanos)
+	c.p.X.Min, c.p.X.Max = -0.3, float64(len(schema.IPCPercentiles))+0.3
+	logAxis(&c.p.Y, c.lo, c.hi, schema.FormatNanos)
 	return c, nil
 }
 
-func faultRows(rs *Results) ([]*Row, error) {
-	rows := rs.Rows("Fault", nil)
-	if len(rows) == 0 {
-		return nil, fmt.Errorf("%w: no BenchmarkFault results", ErrNoData)
-	}
-	return rows, nil
-}
-
-func faultsPerOp(rs *Results) (*chart, error) {
+func faultsPerOp(rs *schema.Results) (*chart, error) {
 	return faultChart(rs, "Page faults to map, touch and unmap a warm file",
-		"minor page faults per operation (log scale)", "minflt/op", true)
+		"minor page faults per operation (log scale)", schema.MinorFaults, true)
 }
 
-func faultCost(rs *Results) (*chart, error) {
+func faultCost(rs *schema.Results) (*chart, error) {
 	return faultChart(rs, "Time per 4KiB page to map, touch and unmap",
-		"time per page (log scale)", "nsec/page", false)
+		"time per page (log scale)", schema.NsecPerPage, false)
 }
 
-func faultChart(rs *Results, title, ylabel, unit string, reference bool) (*chart, error) {
-	rows, err := faultRows(rs)
-	if err != nil {
-		return nil, err
+func faultChart(rs *schema.Results, title, ylabel string, unit schema.Unit, reference bool) (*chart, error) {
+	rows := rs.Select("Fault", nil)
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("%w: no BenchmarkFault results", schema.ErrNoData)
 	}
 	c := newChart(title, "file size (bytes, log scale)", ylabel)
-	lo, hi := math.Inf(1), 0.0
-	var xs []float64
 	i := 0
-	for _, be := range Values(rows, "backend") {
-		for _, access := range Values(rows, "access") {
-			for _, pop := range Values(rows, "populate") {
+	for _, be := range schema.Values(rows, "backend") {
+		for _, access := range schema.Values(rows, "access") {
+			for _, pop := range schema.Values(rows, "populate") {
 				var xys plotter.XYs
-				for _, size := range Values(rows, "size") {
-					r := rs.Row("Fault", map[string]string{"backend": be, "access": access, "size": size, "populate": pop})
-					if r == nil {
-						continue
+				for _, size := range schema.Values(rows, "size") {
+					r, err := rs.Lookup("Fault", schema.Keys{"backend": be, "access": access, "size": size, "populate": pop})
+					if err != nil {
+						return nil, err
 					}
-					v, ok := r.Median(unit)
-					if !ok || v <= 0 {
-						continue
-					}
-					n, _ := ParseSize(size)
-					xys = append(xys, plotter.XY{X: float64(n), Y: v})
-					lo, hi = math.Min(lo, v), math.Max(hi, v)
-					if !slices.Contains(xs, float64(n)) {
-						xs = append(xs, float64(n))
+					if v, ok := r.Median(unit); ok && v > 0 {
+						xys = append(xys, plotter.XY{X: sizeX(size), Y: v})
 					}
 				}
 				if len(xys) == 0 {
@@ -373,12 +318,12 @@ func faultChart(rs *Results, title, ylabel, unit string, reference bool) (*chart
 		}
 	}
 	if len(c.names) == 0 {
-		return nil, fmt.Errorf("%w: no %s in the BenchmarkFault results", ErrNoData, unit)
+		return nil, fmt.Errorf("%w: no %s in the BenchmarkFault results", schema.ErrNoData, unit)
 	}
-	slices.Sort(xs)
+	hi := c.hi
 	if reference {
 		var ref plotter.XYs
-		for _, x := range xs {
+		for _, x := range c.xs {
 			ref = append(ref, plotter.XY{X: x, Y: x / 4096})
 			hi = math.Max(hi, x/4096)
 		}
@@ -386,11 +331,12 @@ func faultChart(rs *Results, title, ylabel, unit string, reference bool) (*chart
 			return nil, err
 		}
 	}
-	sizeAxis(c, xs)
-	logAxis(&c.p.Y, lo, hi, formatCount)
-	if unit == "nsec/page" {
-		logAxis(&c.p.Y, lo, hi, FormatNanos)
+	sizeAxis(c)
+	format := formatCount
+	if unit == schema.NsecPerPage {
+		format = schema.FormatNanos
 	}
+	logAxis(&c.p.Y, c.lo, hi, format)
 	return c, nil
 }
 
@@ -405,74 +351,68 @@ func faultColor(access, populate string) color.Color {
 	return palette["memfd"]
 }
 
-func openReadTime(rs *Results, backend, size string) (float64, bool) {
-	r := rs.Row("OpenRead", map[string]string{"backend": backend, "size": size})
-	if r == nil {
-		return 0, false
+// openReadTime is the median one-shot time of backend at size, and
+// whether there is one.
+func openReadTime(rs *schema.Results, backend, size string) (float64, bool, error) {
+	r, err := rs.Lookup("OpenRead", schema.Keys{"backend": backend, "size": size})
+	if err != nil || r == nil {
+		return 0, false, err
 	}
-	v, ok := r.Median("ns/op")
-	return v, ok && v > 0
+	v, ok := r.Median(schema.NsPerOp)
+	return v, ok && v > 0, nil
 }
 
 // openReadLines draws one line per BenchmarkOpenRead backend (but skip)
-// with y(backend, size) against file size, and returns the sizes drawn
-// (sorted) and the range of y.
-func openReadLines(rs *Results, c *chart, skip string, y func(be, size string) (float64, bool)) (xs []float64, lo, hi float64, err error) {
-	rows := rs.Rows("OpenRead", nil)
-	sizes := Values(rows, "size")
-	lo, hi = math.Inf(1), 0.0
-	for i, be := range sorted(Values(rows, "backend"), ReadBackends) {
+// with y(backend, size) against file size.
+func openReadLines(rs *schema.Results, c *chart, skip string, y func(be, size string) (float64, bool, error)) error {
+	rows := rs.Select("OpenRead", nil)
+	for i, be := range sorted(schema.Values(rows, "backend"), ReadBackends) {
 		if be == skip {
 			continue
 		}
 		var xys plotter.XYs
-		for _, size := range sizes {
-			v, ok := y(be, size)
-			if !ok {
-				continue
+		for _, size := range schema.Values(rows, "size") {
+			v, ok, err := y(be, size)
+			if err != nil {
+				return err
 			}
-			n, _ := ParseSize(size)
-			xys = append(xys, plotter.XY{X: float64(n), Y: v})
-			lo, hi = math.Min(lo, v), math.Max(hi, v)
-			if !slices.Contains(xs, float64(n)) {
-				xs = append(xs, float64(n))
+			if ok {
+				xys = append(xys, plotter.XY{X: sizeX(size), Y: v})
 			}
-		}
-		if len(xys) == 0 {
-			continue
 		}
 		if err := c.line(be, xys, backendColor(be), be == "mmap" || be == "mmapgo", i); err != nil {
-			return nil, 0, 0, err
+			return err
 		}
 	}
-	slices.Sort(xs)
-	return xs, lo, hi, nil
+	return nil
 }
 
 // openReadRatio plots each backend's one-shot time relative to pread's:
 // below 1 it is faster; the crossover is where mmap's line crosses 1.
-func openReadRatio(rs *Results) (*chart, error) {
-	rows := rs.Rows("OpenRead", map[string]string{"backend": "pread"})
-	if len(rows) == 0 {
-		return nil, fmt.Errorf("%w: no BenchmarkOpenRead results with backend=pread", ErrNoData)
+func openReadRatio(rs *schema.Results) (*chart, error) {
+	if len(rs.Select("OpenRead", schema.Keys{"backend": "pread"})) == 0 {
+		return nil, fmt.Errorf("%w: no BenchmarkOpenRead results with backend=pread", schema.ErrNoData)
 	}
 	c := newChart("One-shot read: time relative to pread",
 		"file size (bytes, log scale)", "time / pread's time (below 1: faster)")
-	xs, lo, hi, err := openReadLines(rs, c, "pread", func(be, size string) (float64, bool) {
-		base, ok1 := openReadTime(rs, "pread", size)
-		v, ok2 := openReadTime(rs, be, size)
-		return v / base, ok1 && ok2
-	})
-	if err != nil {
+	if err := openReadLines(rs, c, "pread", func(be, size string) (float64, bool, error) {
+		base, ok1, err := openReadTime(rs, "pread", size)
+		if err != nil {
+			return 0, false, err
+		}
+		v, ok2, err := openReadTime(rs, be, size)
+		return v / base, ok1 && ok2, err
+	}); err != nil {
 		return nil, err
 	}
 	if len(c.names) == 0 {
-		return nil, fmt.Errorf("%w: no backend to compare with pread in BenchmarkOpenRead", ErrNoData)
+		return nil, fmt.Errorf("%w: no backend to compare with pread in BenchmarkOpenRead", schema.ErrNoData)
 	}
-	if err := c.reference("pread (= 1)", plotter.XYs{{X: xs[0], Y: 1}, {X: xs[len(xs)-1], Y: 1}}); err != nil {
+	lo, hi := c.lo, c.hi
+	if err := c.reference("pread (= 1)", plotter.XYs{{X: c.xs[0], Y: 1}, {X: c.xs[len(c.xs)-1], Y: 1}}); err != nil {
 		return nil, err
 	}
-	sizeAxis(c, xs)
+	sizeAxis(c)
 	c.p.Y.Tick.Marker = linearTicks{trimFloat}
 	c.p.Y.Min, c.p.Y.Max = math.Min(lo, 1)*0.9, math.Max(hi, 1)*1.05
 	return c, nil
@@ -490,12 +430,4 @@ func order(list []string, s string) int {
 		return i
 	}
 	return len(list)
-}
-
-func clone(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m)+3)
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,6 +14,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // Size of every figure.
@@ -29,6 +32,10 @@ type chart struct {
 	legend gplot.Legend
 	names  []string
 	below  []*chart // further panels, drawn under this one at the same size
+	// Over the points of every line (references aside): the range of y,
+	// for a log axis, and the distinct x, for a size axis's ticks.
+	lo, hi float64
+	xs     []float64
 }
 
 func newChart(title, xlabel, ylabel string) *chart {
@@ -50,11 +57,23 @@ func newChart(title, xlabel, ylabel string) *chart {
 	l.Top, l.Left = true, true
 	l.ThumbnailWidth = vg.Points(28)
 	l.Padding = vg.Points(5)
-	return &chart{p: p, legend: l, ylabel: ylabel}
+	return &chart{p: p, legend: l, ylabel: ylabel, lo: math.Inf(1)}
 }
 
-// line adds a line with points, in color c, dashed if dashed, named in the legend.
+// line adds a line with points, in color c, dashed if dashed, named in the
+// legend, and takes its points into the chart's range; a line without
+// points is left out.
 func (c *chart) line(name string, xys plotter.XYs, col color.Color, dashed bool, glyph int) error {
+	if len(xys) == 0 {
+		return nil
+	}
+	for _, xy := range xys {
+		c.lo, c.hi = math.Min(c.lo, xy.Y), math.Max(c.hi, xy.Y)
+		if !slices.Contains(c.xs, xy.X) {
+			c.xs = append(c.xs, xy.X)
+		}
+	}
+	slices.Sort(c.xs)
 	l, s, err := plotter.NewLinePoints(xys)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -229,37 +248,11 @@ func sizeTicks(sizes []float64) gplot.ConstantTicks {
 	for i, s := range sizes {
 		label := ""
 		if i%step == 0 {
-			label = FormatSize(s)
+			label = schema.FormatBytes(s)
 		}
 		ticks = append(ticks, gplot.Tick{Value: s, Label: label})
 	}
 	return ticks
-}
-
-// FormatSize formats a byte count in IEC units, as benchmark names do: "4KiB".
-func FormatSize(v float64) string {
-	for _, u := range []struct {
-		name string
-		mult float64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if v >= u.mult {
-			return trimFloat(v/u.mult) + u.name
-		}
-	}
-	return trimFloat(v) + "B"
-}
-
-// FormatNanos formats a duration in nanoseconds with its unit: "85ns", "1.6µs", "34ms".
-func FormatNanos(v float64) string {
-	switch {
-	case v >= 1e9:
-		return trimFloat(v/1e9) + "s"
-	case v >= 1e6:
-		return trimFloat(v/1e6) + "ms"
-	case v >= 1e3:
-		return trimFloat(v/1e3) + "µs"
-	}
-	return trimFloat(v) + "ns"
 }
 
 // trimFloat prints v with at most 3 significant digits and no trailing zeros.
@@ -278,3 +271,7 @@ func formatCount(v float64) string {
 }
 
 func formatGiBs(v float64) string { return trimFloat(v) }
+
+// FormatNanos is schema.FormatNanos, for report/claim_close.go until it
+// moves to schema.
+func FormatNanos(v float64) string { return schema.FormatNanos(v) }

@@ -6,16 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mmapbench/mmapbench/plot"
-)
-
-// The units of BenchmarkCopyCost (bench/units.go): the reading thread's CPU
-// time per KiB moved.
-const (
-	unitBufferedCPU = "buffered-cpu-nsec/KiB"
-	unitDirectCPU   = "direct-cpu-nsec/KiB"
-	unitSpliceCPU   = "splice-cpu-nsec/KiB"
-	unitMemmoveCPU  = "memmove-cpu-nsec/KiB"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // A sample's inferred copy count falls in one of three bins: below half a
@@ -41,13 +32,14 @@ const rule1 = "CPU copies per byte that read(2) returns = (CPU per KiB of a buff
 // A copyRef is a way to move the bytes without a CPU copy, set against the
 // buffered read.
 type copyRef struct {
-	name, unit string
-	costs      string // what it does that the buffered read does not
+	name  string
+	unit  schema.Unit
+	costs string // what it does that the buffered read does not
 }
 
 var copyRefs = []copyRef{
-	{"O_DIRECT", unitDirectCPU, "page pinning, bio set-up, device notification and sleep"},
-	{"splice", unitSpliceCPU, "pipe buffers and a page reference taken and dropped per page"},
+	{"O_DIRECT", schema.DirectCPUPerKiB, "page pinning, bio set-up, device notification and sleep"},
+	{"splice", schema.SpliceCPUPerKiB, "pipe buffers and a page reference taken and dropped per page"},
 }
 
 // An estimate is the copies one reference infers from one row.
@@ -74,12 +66,12 @@ type copyCost struct {
 // (they come from the same benchmark lines, so a mismatch is a damaged
 // file). A row without splice figures (written before the benchmark had
 // them) is judged on O_DIRECT alone.
-func copyCostOf(m machine, row *plot.Row) (copyCost, bool) {
-	b, mv := row.Samples(unitBufferedCPU), row.Samples(unitMemmoveCPU)
-	if len(b) == 0 || len(b) != len(mv) || len(row.Samples(unitDirectCPU)) != len(b) {
+func copyCostOf(m machine, row *schema.Row) (copyCost, bool) {
+	b, mv := row.Samples(schema.BufferedCPUPerKiB), row.Samples(schema.MemmoveCPUPerKiB)
+	if len(b) == 0 || len(b) != len(mv) || len(row.Samples(schema.DirectCPUPerKiB)) != len(b) {
 		return copyCost{}, false
 	}
-	size, _ := plot.ParseSize(row.Key("size"))
+	size, _ := schema.ParseSize(row.Key("size"))
 	cc := copyCost{words: m.words(row.Key("cache"), size), n: len(b), buffered: center(b), memmove: center(mv)}
 	if bs := row.Key("bs"); bs != "" {
 		cc.words += ", " + bs + " blocks"
@@ -176,7 +168,7 @@ func (cc copyCost) evidence() []string {
 			"and the yardstick is Go's memmove (an AVX loop), not the kernel's copy_to_user (rep movsb where the CPU has it)")
 }
 
-func claimCopies(rs *plot.Results) Claim {
+func claimCopies(rs *results) Claim {
 	c := Claim{Text: "read/write copies the data twice; mmap does not copy it", Rule: rule1, Verdict: NotMeasured}
 	m := machineOf(rs)
 
@@ -184,33 +176,36 @@ func claimCopies(rs *plot.Results) Claim {
 	// view's read calls, and the warm sequential speeds.
 	viewCalls, haveView := 0.0, false
 	var facts, speed []string
-	for _, cache := range []string{"warm", "cold"} {
-		rows := rs.Rows("Read", map[string]string{"backend": "pread", "access": "copy", "pattern": "seq", "cache": cache, "size": plot.ReadSize(rs), "threads": "1", "advice": "none"})
-		for _, bs := range plot.Values(rows, "bs") {
-			if v, ok := median(rs, "Read", readKeys(rs, "mmap", "view", "seq", cache, bs), "read-syscalls/op"); ok {
+	size := rs.ReadSize(schema.Warm)
+	for _, cache := range []schema.Cache{schema.Warm, schema.Cold} {
+		rows := rs.Select("Read", schema.Keys{"backend": "pread", "access": "copy", "pattern": "seq", "cache": cache.String(), "size": size, "threads": "1", "advice": "none"})
+		for _, bs := range schema.Values(rows, "bs") {
+			at := func(backend string, access schema.Access) *schema.Row {
+				return rs.kase("Read", readCase(size, bs, backend, access, schema.Seq, cache))
+			}
+			pr, vr := at("pread", schema.Copy), at("mmap", schema.View)
+			if v, ok := vr.Median(schema.ReadSyscalls); ok {
 				viewCalls, haveView = math.Max(viewCalls, v), true
 			}
-			if cache != "warm" {
+			if cache != schema.Warm {
 				continue
 			}
-			if size, err := plot.ParseSize(bs); err == nil && len(facts) == 0 {
-				if rchar, ok := median(rs, "Read", readKeys(rs, "pread", "copy", "seq", cache, bs), "rchar-B/op"); ok {
-					facts = append(facts, fmt.Sprintf("pread `rchar-B/op` ÷ block size = %.2f at %s: rchar counts the bytes read(2) returns, so it is 1 by definition and counts no copies", rchar/float64(size), bs))
+			if n, err := schema.ParseSize(bs); err == nil && len(facts) == 0 {
+				if rchar, ok := pr.Median(schema.ReadBytes); ok {
+					facts = append(facts, fmt.Sprintf("pread `rchar-B/op` ÷ block size = %.2f at %s: rchar counts the bytes read(2) returns, so it is 1 by definition and counts no copies", rchar/float64(n), bs))
 				}
 			}
-			pr := rs.Row("Read", readKeys(rs, "pread", "copy", "seq", cache, bs))
-			vr := rs.Row("Read", readKeys(rs, "mmap", "view", "seq", cache, bs))
-			vc, ok := compareRows(vr, pr, "ns/op")
+			vc, ok := compareRows(vr, pr, schema.NsPerOp)
 			if !ok {
 				continue
 			}
-			tp, _ := pr.Median("ns/op")
-			tv, _ := vr.Median("ns/op")
-			s := fmt.Sprintf("warm %s: pread %s, mmap view %s (%s)", bs, plot.FormatNanos(tp), plot.FormatNanos(tv), vc.words())
-			cr := rs.Row("Read", readKeys(rs, "mmap", "copy", "seq", cache, bs))
-			if cc, ok := compareRows(cr, pr, "ns/op"); ok {
-				tc, _ := cr.Median("ns/op")
-				s += fmt.Sprintf(", mmap copy %s (%s)", plot.FormatNanos(tc), cc.words())
+			tp, _ := pr.Median(schema.NsPerOp)
+			tv, _ := vr.Median(schema.NsPerOp)
+			s := fmt.Sprintf("warm %s: pread %s, mmap view %s (%s)", bs, schema.FormatNanos(tp), schema.FormatNanos(tv), vc.words())
+			cr := at("mmap", schema.Copy)
+			if cc, ok := compareRows(cr, pr, schema.NsPerOp); ok {
+				tc, _ := cr.Median(schema.NsPerOp)
+				s += fmt.Sprintf(", mmap copy %s (%s)", schema.FormatNanos(tc), cc.words())
 			}
 			speed = append(speed, s)
 		}
@@ -222,7 +217,7 @@ func claimCopies(rs *plot.Results) Claim {
 	}
 
 	var ccs []copyCost
-	for _, row := range rs.Rows("CopyCost", nil) {
+	for _, row := range rs.Select("CopyCost", nil) {
 		if cc, ok := copyCostOf(m, row); ok {
 			ccs = append(ccs, cc)
 			c.Evidence = append(c.Evidence, cc.evidence()...)
@@ -236,7 +231,7 @@ func claimCopies(rs *plot.Results) Claim {
 		c.Verdict = DoesNotHold + fmt.Sprintf(": mmap view made %.2f read calls per op", viewCalls)
 		c.Short = DoesNotHold + ": the view makes read calls"
 	case len(ccs) == 0:
-		c.Evidence = append([]string{"no BenchmarkCopyCost rows with " + unitBufferedCPU + ", " + unitDirectCPU + " and " + unitMemmoveCPU + " (go test -bench CopyCost ./bench): copies not measured"}, c.Evidence...)
+		c.Evidence = append([]string{"no BenchmarkCopyCost rows with " + string(schema.BufferedCPUPerKiB) + ", " + string(schema.DirectCPUPerKiB) + " and " + string(schema.MemmoveCPUPerKiB) + " (go test -bench CopyCost ./bench): copies not measured"}, c.Evidence...)
 	default:
 		c.Verdict, c.Short = copiesVerdict(ccs)
 	}

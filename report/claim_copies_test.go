@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/mmapbench/mmapbench/plot"
 )
 
 // copyCostName is the row BenchmarkCopyCost writes on the reference VM.
@@ -21,7 +19,7 @@ type copyRow struct {
 
 // copyResults writes BenchmarkCopyCost lines for rows, and extra benchmark
 // lines as they are, under the machine's config lines, and loads them.
-func copyResults(t *testing.T, rows []copyRow, extra ...string) *plot.Results {
+func copyResults(t *testing.T, rows []copyRow, extra ...string) *results {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("llc-size: 32MiB\nread-ahead: 8192KiB\n")

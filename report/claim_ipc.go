@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mmapbench/mmapbench/plot"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 const (
@@ -26,41 +26,41 @@ var ipcShared = []string{"posixshm", "memfd", "sysv"}
 // ipcStat is one statistic claim 5 judges at.
 type ipcStat struct {
 	name string // "p50", "p99.9"
-	unit string
+	unit schema.Unit
 	desc string // what the figure is, for the evidence
 }
 
 // ipcMiddle returns the p50 statistic of a row: the batch one-way latency
 // when the row has batches (rt/batch), else the per-round-trip p50 of a
 // file written before there were batches, whose ns/op was that p50.
-func ipcMiddle(r *plot.Row) ipcStat {
-	if r != nil && len(r.Samples("rt/batch")) > 0 {
-		return ipcStat{"p50", "ns/op", "batch"}
+func ipcMiddle(r *schema.Row) ipcStat {
+	if r != nil && len(r.Samples(schema.IPCBatchRT)) > 0 {
+		return ipcStat{"p50", schema.NsPerOp, "batch"}
 	}
-	return ipcStat{"p50", "p50-nsec", "per round trip"}
+	return ipcStat{"p50", schema.IPCP50, "per round trip"}
 }
 
-var ipcTail = ipcStat{"p99.9", "p99.9-nsec", "per round trip"}
+var ipcTail = ipcStat{"p99.9", schema.IPCP999, "per round trip"}
 
 // ipcRow returns the IPC row of backend with wait and, if not "", the
 // writeback interval: exactly these keys.
-func ipcRow(rs *plot.Results, backend, wait, writeback string) *plot.Row {
-	k := map[string]string{"backend": backend, "wait": wait}
+func ipcRow(rs *results, backend, wait, writeback string) *schema.Row {
+	k := schema.Keys{"backend": backend, "wait": wait}
 	if writeback != "" {
 		k["writeback"] = writeback
 	}
-	return rs.Row("IPC", k)
+	return rs.row("IPC", k)
 }
 
 // ipcFigure is a row's median of unit, and whether it has one.
-func ipcFigure(r *plot.Row, unit string) (float64, bool) {
+func ipcFigure(r *schema.Row, unit schema.Unit) (float64, bool) {
 	if r == nil {
 		return 0, false
 	}
 	return r.Median(unit)
 }
 
-func claimShare(rs *plot.Results, d *Durable, counts []Count) Claim {
+func claimShare(rs *results, d *Durable, counts []Count) Claim {
 	c := Claim{Text: "unrelated processes can share a MAP_SHARED mapping", Rule: rule4, Verdict: NotMeasured}
 	found := false
 	for _, wait := range []string{"spin", "futex"} {
@@ -71,13 +71,13 @@ func claimShare(rs *plot.Results, d *Durable, counts []Count) Claim {
 			continue
 		}
 		found = true
-		e := fmt.Sprintf("wait=%s: %d×%d round trips between two processes, one-way %s", wait, len(r.Iters), r.Iters[0], plot.FormatNanos(v))
-		if st.unit == "ns/op" {
-			k, _ := r.Median("rt/batch")
+		e := fmt.Sprintf("wait=%s: %d×%d round trips between two processes, one-way %s", wait, len(r.Iters), r.Iters[0], schema.FormatNanos(v))
+		if st.unit == schema.NsPerOp {
+			k, _ := r.Median(schema.IPCBatchRT)
 			e += fmt.Sprintf(" batch-timed (median over batches of %.0f round trips)", k)
-			if p50, ok := r.Median("p50-nsec"); ok {
-				clock, _ := r.Median("clock-nsec")
-				e += fmt.Sprintf("; per round trip p50 %s raw, with a %s clock read inside", plot.FormatNanos(p50), plot.FormatNanos(clock))
+			if p50, ok := r.Median(schema.IPCP50); ok {
+				clock, _ := r.Median(schema.IPCClock)
+				e += fmt.Sprintf("; per round trip p50 %s raw, with a %s clock read inside", schema.FormatNanos(p50), schema.FormatNanos(clock))
 			}
 		} else {
 			e += " (p50 per round trip, raw: this file has no batch figure)"
@@ -85,7 +85,7 @@ func claimShare(rs *plot.Results, d *Durable, counts []Count) Claim {
 		var floors []string
 		for _, fl := range []string{"floor", "floor-bare"} {
 			if f, ok := ipcFigure(ipcRow(rs, fl, wait, ""), st.unit); ok && f > 0 {
-				floors = append(floors, fmt.Sprintf("%s %s, mmap ×%.2f", fl, plot.FormatNanos(f), v/f))
+				floors = append(floors, fmt.Sprintf("%s %s, mmap ×%.2f", fl, schema.FormatNanos(f), v/f))
 			}
 		}
 		if len(floors) > 0 {
@@ -121,12 +121,12 @@ type ipcCase struct {
 }
 
 func (c ipcCase) figures() string {
-	return fmt.Sprintf("%s %s: mmap %s against %s (%s) %s", c.stat.name, c.stat.desc, plot.FormatNanos(c.mmap), plot.FormatNanos(c.ref), c.others, c.cmp)
+	return fmt.Sprintf("%s %s: mmap %s against %s (%s) %s", c.stat.name, c.stat.desc, schema.FormatNanos(c.mmap), schema.FormatNanos(c.ref), c.others, c.cmp)
 }
 
 // short is the case's figures for the verdict: "12.8µs against 160ns, ×80.0 (p=0.008)".
 func (c ipcCase) short() string {
-	return fmt.Sprintf("%s against %s, %s", plot.FormatNanos(c.mmap), plot.FormatNanos(c.ref), c.cmp)
+	return fmt.Sprintf("%s against %s, %s", schema.FormatNanos(c.mmap), schema.FormatNanos(c.ref), c.cmp)
 }
 
 // slowerWhere describes the cases of one condition where mmap is slower,
@@ -168,7 +168,7 @@ func slowerWhere(cases []ipcCase, writeback string) (where, short string) {
 // round the median of the other shared memories' samples when every row
 // has one sample per round (the rounds of -count are interleaved, so the
 // i-th samples are from the same round), else all their samples pooled.
-func referenceSamples(rows []*plot.Row, unit string) []float64 {
+func referenceSamples(rows []*schema.Row, unit schema.Unit) []float64 {
 	var sets [][]float64
 	for _, r := range rows {
 		if xs := r.Samples(unit); len(xs) > 0 {
@@ -207,12 +207,12 @@ func referenceSamples(rows []*plot.Row, unit string) []float64 {
 
 // ipcCases decides mmap against the other shared memories with wait and
 // writeback ("" for none), at p50 and p99.9; none when the rows are missing.
-func ipcCases(rs *plot.Results, wait, writeback string) []ipcCase {
+func ipcCases(rs *results, wait, writeback string) []ipcCase {
 	m := ipcRow(rs, "mmap", wait, writeback)
 	if m == nil {
 		return nil
 	}
-	var refs []*plot.Row
+	var refs []*schema.Row
 	for _, be := range ipcShared {
 		if r := ipcRow(rs, be, wait, writeback); r != nil {
 			refs = append(refs, r)
@@ -234,7 +234,7 @@ func ipcCases(rs *plot.Results, wait, writeback string) []ipcCase {
 		var names []string
 		for _, r := range refs {
 			if v, ok := r.Median(st.unit); ok {
-				names = append(names, fmt.Sprintf("%s %s", r.Key("backend"), plot.FormatNanos(v)))
+				names = append(names, fmt.Sprintf("%s %s", r.Key("backend"), schema.FormatNanos(v)))
 			}
 		}
 		cmp := decide(cand, ref)
@@ -245,11 +245,11 @@ func ipcCases(rs *plot.Results, wait, writeback string) []ipcCase {
 }
 
 // writebackIntervals returns the writeback intervals of mmap's rows with wait.
-func writebackIntervals(rs *plot.Results, wait string) []string {
-	return plot.Values(rs.Rows("IPC", map[string]string{"backend": "mmap", "wait": wait}), "writeback")
+func writebackIntervals(rs *results, wait string) []string {
+	return schema.Values(rs.Select("IPC", schema.Keys{"backend": "mmap", "wait": wait}), "writeback")
 }
 
-func claimSyscalls(rs *plot.Results) Claim {
+func claimSyscalls(rs *results) Claim {
 	c := Claim{Text: "mmap is slower than other shared memory because it makes system calls", Rule: rule5, Verdict: NotMeasured}
 	var all, slower []ipcCase
 	var conditions, shorts []string // where mmap is slower, one per condition
@@ -271,10 +271,10 @@ func claimSyscalls(rs *plot.Results) Claim {
 					figs = append(figs, k.figures())
 				}
 				e := cases[0].cond + ": " + strings.Join(figs, "; ")
-				if f, ok := ipcFigure(ipcRow(rs, "mmap", wait, wb), "minflt/msg"); ok && wb != "" {
+				if f, ok := ipcFigure(ipcRow(rs, "mmap", wait, wb), schema.IPCMinFlt); ok && wb != "" {
 					e += fmt.Sprintf("; mmap page faults per message %.2g", f)
 					for _, be := range ipcShared {
-						if g, ok := ipcFigure(ipcRow(rs, be, wait, wb), "minflt/msg"); ok {
+						if g, ok := ipcFigure(ipcRow(rs, be, wait, wb), schema.IPCMinFlt); ok {
 							e += fmt.Sprintf(", %s %.2g", be, g)
 						}
 					}
@@ -298,7 +298,7 @@ func claimSyscalls(rs *plot.Results) Claim {
 		v, ok1 := ipcFigure(r, st.unit)
 		mv, ok2 := ipcFigure(m, st.unit)
 		if ok1 && ok2 && mv > 0 {
-			c.Evidence = append(c.Evidence, fmt.Sprintf("%s (a system call per poll), wait=spin p50 %s: %s, ×%.1f mmap's", be, st.desc, plot.FormatNanos(v), v/mv))
+			c.Evidence = append(c.Evidence, fmt.Sprintf("%s (a system call per poll), wait=spin p50 %s: %s, ×%.1f mmap's", be, st.desc, schema.FormatNanos(v), v/mv))
 		}
 	}
 	if !wbMeasured {

@@ -2,12 +2,8 @@ package report
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/mmapbench/mmapbench/plot"
 )
 
 // ipcSamples are one row's samples per round: batch one-way (ns/op) and
@@ -19,7 +15,7 @@ type ipcSamples struct {
 
 // ipcResults writes crafted BenchmarkIPC results, round by round as
 // mmapbench ipc -count writes them, and loads them.
-func ipcResults(t *testing.T, rows ...ipcSamples) *plot.Results {
+func ipcResults(t *testing.T, rows ...ipcSamples) *results {
 	t.Helper()
 	var b strings.Builder
 	for i := range rows[0].batch {
@@ -28,15 +24,7 @@ func ipcResults(t *testing.T, rows ...ipcSamples) *plot.Results {
 				r.name, r.batch[i], r.batch[i]+15, r.p99[i])
 		}
 	}
-	path := filepath.Join(t.TempDir(), "ipc.txt")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rs, err := plot.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rs
+	return loadText(t, b.String())
 }
 
 // Steady state: every shared memory at about 30 ns and 150 ns, overlapping.

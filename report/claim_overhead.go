@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mmapbench/mmapbench/plot"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 const (
@@ -58,7 +58,7 @@ func list(rs []caseResult) []string {
 
 // compareRows decides candidate against reference on unit, or reports
 // false when either row or its samples are missing.
-func compareRows(cand, ref *plot.Row, unit string) (Comparison, bool) {
+func compareRows(cand, ref *schema.Row, unit schema.Unit) (Comparison, bool) {
 	if cand == nil || ref == nil || len(cand.Samples(unit)) == 0 || len(ref.Samples(unit)) == 0 {
 		return Comparison{}, false
 	}
@@ -68,7 +68,7 @@ func compareRows(cand, ref *plot.Row, unit string) (Comparison, bool) {
 // oneShot is the regime of BenchmarkOpenRead's cases.
 const oneShot = "one-shot reads of a warm file"
 
-func claimOverhead(rs *plot.Results) Claim {
+func claimOverhead(rs *results) Claim {
 	c := Claim{Text: "mmap has less overhead than read/write", Rule: rule2, Verdict: NotMeasured}
 	m := machineOf(rs)
 	var v verdictLists
@@ -76,21 +76,24 @@ func claimOverhead(rs *plot.Results) Claim {
 
 	// Reads, regime by regime, with default advice and, where the profile
 	// has it (cold random reads), with random advice beside it.
-	for _, advice := range []string{"none", "rand"} {
-		rows := rs.Rows("Read", map[string]string{"threads": "1", "advice": advice})
-		for _, cache := range plot.Values(rows, "cache") {
-			for _, size := range plot.Values(rs.Rows("Read", map[string]string{"threads": "1", "advice": advice, "cache": cache}), "size") {
-				n, _ := plot.ParseSize(size)
+	for _, advice := range []schema.Advice{schema.AdviceNone, schema.AdviceRand} {
+		rows := rs.Select("Read", schema.Keys{"threads": "1", "advice": advice.String()})
+		for _, cache := range schema.Values(rows, "cache") {
+			for _, size := range schema.Values(rs.Select("Read", schema.Keys{"threads": "1", "advice": advice.String(), "cache": cache}), "size") {
+				n, _ := schema.ParseSize(size)
 				reg := m.regimeOf(cache, n)
 				words := m.words(cache, n)
-				if advice != "none" {
+				if advice != schema.AdviceNone {
 					words += ", MADV_RANDOM / FADV_RANDOM"
 				}
-				for _, pattern := range plot.Values(rows, "pattern") {
-					for _, bs := range plot.Values(rows, "bs") {
-						mk, pk := readKeysAt(size, "mmap", "view", pattern, cache, bs), readKeysAt(size, "pread", "copy", pattern, cache, bs)
-						mk["advice"], pk["advice"] = advice, advice
-						cmp, ok := compareRows(rs.Row("Read", mk), rs.Row("Read", pk), "ns/op")
+				for _, pattern := range schema.Values(rows, "pattern") {
+					for _, bs := range schema.Values(rows, "bs") {
+						at := func(backend string, access schema.Access) *schema.Row {
+							c := readCase(size, bs, backend, access, mustPattern(pattern), mustCache(cache))
+							c.Advice = advice
+							return rs.kase("Read", c)
+						}
+						cmp, ok := compareRows(at("mmap", schema.View), at("pread", schema.Copy), schema.NsPerOp)
 						if !ok {
 							continue
 						}
@@ -110,15 +113,15 @@ func claimOverhead(rs *plot.Results) Claim {
 	}
 
 	// One-shot reads.
-	for _, s := range plot.Values(rs.Rows("OpenRead", nil), "size") {
-		cmp, ok := compareRows(rs.Row("OpenRead", map[string]string{"backend": "mmap", "size": s}),
-			rs.Row("OpenRead", map[string]string{"backend": "pread", "size": s}), "ns/op")
+	for _, s := range schema.Values(rs.Select("OpenRead", nil), "size") {
+		cmp, ok := compareRows(rs.row("OpenRead", schema.Keys{"backend": "mmap", "size": s}),
+			rs.row("OpenRead", schema.Keys{"backend": "pread", "size": s}), schema.NsPerOp)
 		if ok {
 			v.add(oneShot, s, cmp)
 		}
 	}
-	cross := Crossover(rs)
-	if plot.Values(rs.Rows("OpenRead", nil), "size") != nil {
+	cross := crossover(rs)
+	if schema.Values(rs.Select("OpenRead", nil), "size") != nil {
 		if cross != "" {
 			c.Evidence = append(c.Evidence, "one-shot break-even: from "+cross+" up mmap is not slower than pread (and it wins at the largest size)")
 		} else {
@@ -128,14 +131,14 @@ func claimOverhead(rs *plot.Results) Claim {
 
 	// Writes, with and without a sync.
 	for _, bench := range []string{"Write", "WriteSync"} {
-		for _, r := range rs.Rows(bench, map[string]string{"backend": "pread", "access": "copy"}) {
-			k := maps(r.Keys)
-			k["backend"], k["access"] = "mmap", "view"
-			cmp, ok := compareRows(rs.Row(bench, k), r, "ns/op")
+		for _, r := range rs.Select(bench, schema.Keys{"backend": "pread", "access": "copy"}) {
+			k, _ := r.Case()
+			k.Backend, k.Access = "mmap", schema.View
+			cmp, ok := compareRows(rs.kase(bench, k), r, schema.NsPerOp)
 			if !ok {
 				continue
 			}
-			n, _ := plot.ParseSize(r.Key("size"))
+			n, _ := schema.ParseSize(r.Key("size"))
 			what := r.Key("bs")
 			if s := r.Key("sync"); s != "" {
 				what = fmt.Sprintf("%s with a sync every %s", r.Key("bs"), s)
@@ -211,12 +214,20 @@ func summarizeWith(rs []caseResult, none string, ratios bool) string {
 // ×0.97 and ×0.83: level, level, a win; so "wins from" said 4MiB, 4MiB,
 // 1MiB, while "not slower from" said 1MiB in all three (256KiB lost in
 // each: ×1.24, ×1.18, ×1.26).
-func Crossover(rs *plot.Results) string {
-	sizes := plot.Values(rs.Rows("OpenRead", nil), "size")
+//
+// The error is a lookup the results' keys do not answer.
+func Crossover(rs *schema.Results) (string, error) {
+	r := newResults(rs)
+	c := crossover(r)
+	return c, r.err
+}
+
+func crossover(rs *results) string {
+	sizes := schema.Values(rs.Select("OpenRead", nil), "size")
 	cross := ""
 	for i := len(sizes) - 1; i >= 0; i-- {
-		cmp, ok := compareRows(rs.Row("OpenRead", map[string]string{"backend": "mmap", "size": sizes[i]}),
-			rs.Row("OpenRead", map[string]string{"backend": "pread", "size": sizes[i]}), "ns/op")
+		cmp, ok := compareRows(rs.row("OpenRead", schema.Keys{"backend": "mmap", "size": sizes[i]}),
+			rs.row("OpenRead", schema.Keys{"backend": "pread", "size": sizes[i]}), schema.NsPerOp)
 		if !ok || cmp.Outcome == lose || (i == len(sizes)-1 && cmp.Outcome != win) {
 			break
 		}

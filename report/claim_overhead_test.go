@@ -4,13 +4,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/mmapbench/mmapbench/plot"
 )
 
 // claim2Results writes benchmark lines for rows (name → ns/op samples, one
 // line per sample) under the machine's config lines and loads them.
-func claim2Results(t *testing.T, rows map[string][]float64) *plot.Results {
+func claim2Results(t *testing.T, rows map[string][]float64) *results {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("llc-size: 32MiB\nread-ahead: 8192KiB\n")
@@ -163,7 +161,7 @@ func TestCrossoverBreakEven(t *testing.T) {
 			rows[name("pread", size)] = noisy
 			rows[name("mmap", size)] = scaled(noisy, tc.ratios[i])
 		}
-		if got := Crossover(claim2Results(t, rows)); got != tc.want {
+		if got := crossover(claim2Results(t, rows)); got != tc.want {
 			t.Errorf("ratios %v: break-even %q, want %q", tc.ratios, got, tc.want)
 		}
 	}

@@ -1,9 +1,10 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 
-	"github.com/mmapbench/mmapbench/plot"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // Tie is the margin within which two medians count as level: a backend is
@@ -51,8 +52,15 @@ func (c Claim) Key() string {
 }
 
 // Claims evaluates the seed article's claims on rs (file benchmarks and IPC
-// results), with the durability and counter evidence when not nil.
-func Claims(rs *plot.Results, d *Durable, counts []Count) []Claim {
+// results), with the durability and counter evidence when not nil. The
+// error is a lookup the results' keys do not answer.
+func Claims(rs *schema.Results, d *Durable, counts []Count) ([]Claim, error) {
+	r := newResults(rs)
+	cs := claims(r, d, counts)
+	return cs, r.err
+}
+
+func claims(rs *results, d *Durable, counts []Count) []Claim {
 	return []Claim{
 		claimCopies(rs),
 		claimOverhead(rs),
@@ -62,24 +70,56 @@ func Claims(rs *plot.Results, d *Durable, counts []Count) []Claim {
 	}
 }
 
-func median(rs *plot.Results, bench string, keys map[string]string, unit string) (float64, bool) {
-	r := rs.Row(bench, keys)
-	if r == nil {
-		return 0, false
+// results are the results a report reads, with the first lookup that the
+// results' keys did not answer (a row with a key the report does not give,
+// or rows at several GOMAXPROCS): the report is refused with it rather
+// than printed with empty cells.
+type results struct {
+	*schema.Results
+	err error
+}
+
+func newResults(rs *schema.Results) *results { return &results{Results: rs} }
+
+// row looks up the row of bench with exactly keys (schema.Results.Lookup);
+// nil when it was not run or the lookup failed (kept in err).
+func (rs *results) row(bench string, keys schema.Keys) *schema.Row {
+	r, err := rs.Lookup(bench, keys)
+	rs.keep(err)
+	return r
+}
+
+// kase looks up the row of case benchmark bench for case c.
+func (rs *results) kase(bench string, c schema.Case) *schema.Row {
+	r, err := rs.Case(bench, c)
+	rs.keep(err)
+	return r
+}
+
+func (rs *results) keep(err error) {
+	if err != nil && rs.err == nil {
+		rs.err = fmt.Errorf("report: %w", err)
 	}
-	return r.Median(unit)
 }
 
-// readKeys are the keys of one BenchmarkRead row of the report's file size.
-func readKeys(rs *plot.Results, backend, access, pattern, cache, bs string) map[string]string {
-	return readKeysAt(plot.ReadSize(rs), backend, access, pattern, cache, bs)
+// readCase is the BenchmarkRead case of a file of size, one thread, no
+// advice. Sizes come from the results' case names, which Load parsed.
+func readCase(size, bs, backend string, access schema.Access, pattern schema.Pattern, cache schema.Cache) schema.Case {
+	n, _ := schema.ParseSize(size)
+	b, _ := schema.ParseSize(bs)
+	return schema.Case{Backend: backend, Access: access, Pattern: pattern, BS: b, Cache: cache, Size: n, Advice: schema.AdviceNone, Threads: 1}
 }
 
-// readKeysAt are the keys of one BenchmarkRead row (1 thread, no advice) of
-// a file of size.
-func readKeysAt(size, backend, access, pattern, cache, bs string) map[string]string {
-	return map[string]string{"backend": backend, "access": access, "pattern": pattern, "bs": bs, "cache": cache,
-		"size": size, "advice": "none", "threads": "1"}
+// mustPattern and mustCache parse the values of a case's keys in the
+// results, which Load parsed already (as a schema.Case).
+func mustPattern(v string) schema.Pattern {
+	p, _ := schema.ParsePattern(v)
+	return p
+}
+
+func mustCache(v string) schema.Cache {
+	c, _ := schema.ParseCache(v)
+	return c
 }
 
 type outcome int
@@ -95,12 +135,4 @@ func okWord(ok bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-func maps(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }

@@ -5,8 +5,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/mmapbench/mmapbench/oom"
-	"github.com/mmapbench/mmapbench/plot"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // CliffDrop is how far a run's steady throughput must fall below its
@@ -18,13 +17,13 @@ const CliffDrop = 2 * Tie
 type Cliff struct {
 	Device         string // the block device the file was on; "" in results written before it was recorded
 	Setup, Pattern string
-	Start, Steady  *plot.Row
+	Start, Steady  *schema.Row
 	Ratio          float64 // steady ÷ start throughput; 0 when unknown
 	FilledAfter    float64 // seconds until the cgroup's usage reached 90% of the limit (the end of that row); -1: never; 0: unknown
 }
 
 // row returns a phase's row, for the keys both phases share.
-func (c Cliff) row() *plot.Row {
+func (c Cliff) row() *schema.Row {
 	if c.Start != nil {
 		return c.Start
 	}
@@ -45,24 +44,25 @@ func (c Cliff) Verdict() string {
 }
 
 // Cliffs returns every oom run of the results: by device, then by pattern,
-// setups in plot.OOMSetups order.
-func Cliffs(rs *plot.Results) []Cliff {
+// setups in the order the runs were made. A phase is the first row with
+// the run's device, setup and pattern (one run per file).
+func Cliffs(rs *schema.Results) []Cliff {
 	var cs []Cliff
-	rows := rs.Rows("OOM", nil)
+	rows := rs.Select("OOM", nil)
 	for _, dev := range devices(rows) {
-		for _, pattern := range plot.Values(rows, "pattern") {
-			for _, setup := range plot.OOMSetups {
-				where := map[string]string{"device": dev, "config": setup, "pattern": pattern, "phase": "start"}
-				start := first(rs.Rows("OOM", where))
+		for _, pattern := range schema.Values(rows, "pattern") {
+			for _, setup := range schema.Values(rows, "config") {
+				where := schema.Keys{"device": dev, "config": setup, "pattern": pattern, "phase": "start"}
+				start := first(rs.Select("OOM", where))
 				where["phase"] = "steady"
-				steady := first(rs.Rows("OOM", where))
+				steady := first(rs.Select("OOM", where))
 				if start == nil && steady == nil {
 					continue
 				}
 				c := Cliff{Device: dev, Setup: setup, Pattern: pattern, Start: start, Steady: steady}
 				if start != nil && steady != nil {
-					t0, ok0 := start.Median("ns/op")
-					t1, ok1 := steady.Median("ns/op")
+					t0, ok0 := start.Median(schema.NsPerOp)
+					t1, ok1 := steady.Median(schema.NsPerOp)
 					if ok0 && ok1 && t1 > 0 {
 						c.Ratio = t0 / t1 // throughput ratio: time per op inverted
 					}
@@ -77,15 +77,15 @@ func Cliffs(rs *plot.Results) []Cliff {
 
 // devices returns the devices of oom rows; [""] for rows that do not name
 // one (written before the device was recorded).
-func devices(rows []*plot.Row) []string {
-	ds := plot.Values(rows, "device")
+func devices(rows []*schema.Row) []string {
+	ds := schema.Values(rows, "device")
 	if len(ds) == 0 && len(rows) > 0 {
 		ds = []string{""}
 	}
 	return ds
 }
 
-func first(rows []*plot.Row) *plot.Row {
+func first(rows []*schema.Row) *schema.Row {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -93,16 +93,16 @@ func first(rows []*plot.Row) *plot.Row {
 }
 
 // filledAfter finds in the time series the second the cache filled.
-func filledAfter(rs *plot.Results, c Cliff) float64 {
+func filledAfter(rs *schema.Results, c Cliff) float64 {
 	r := c.Start
 	if r == nil {
 		return 0
 	}
-	limit, err := plot.ParseSize(r.Key("limit"))
+	limit, err := schema.ParseSize(r.Key("limit"))
 	if err != nil {
 		return 0
 	}
-	var rows []oom.Row
+	var rows []schema.Interval
 	for _, row := range rs.Series {
 		if row.Config == c.Setup && row.Pattern == c.Pattern && row.Device == c.Device {
 			rows = append(rows, row)
@@ -111,7 +111,7 @@ func filledAfter(rs *plot.Results, c Cliff) float64 {
 	if len(rows) == 0 {
 		return 0
 	}
-	i := oom.FilledAt(rows, limit)
+	i := schema.FilledAt(rows, limit)
 	if i < 0 {
 		return -1
 	}
@@ -122,8 +122,8 @@ func filledAfter(rs *plot.Results, c Cliff) float64 {
 	return t
 }
 
-func writeOOM(p printer, rs *plot.Results, in Input) {
-	cs := Cliffs(rs)
+func writeOOM(p printer, rs *results, in Input) {
+	cs := Cliffs(rs.Results)
 	if len(cs) == 0 {
 		return
 	}
@@ -131,8 +131,8 @@ func writeOOM(p printer, rs *plot.Results, in Input) {
 	p("`mmapbench oom` (`make oom`, as root; `make oom-zram` on a RAM-backed block device): a file several times larger than a memory limit, read by goroutines in a child process held to that limit, page cache included, by a memory cgroup made for each run; every run starts with the file evicted. "+
 		"*start* is the time until the cgroup's usage first reached %.0f%% of the limit, *steady* the time after it (the interval in which it filled is left out). "+
 		"A **cliff** is a steady throughput more than %.0f%% below the start's. Times per operation are wall time; device bytes per operation are read amplification (4096 is none for 4KiB reads).\n\n",
-		100*oom.FillFraction, 100*CliffDrop)
-	for _, dev := range devices(rs.Rows("OOM", nil)) {
+		100*schema.FillFraction, 100*CliffDrop)
+	for _, dev := range devices(rs.Select("OOM", nil)) {
 		onDev := cliffsWhere(cs, func(c Cliff) bool { return c.Device == dev })
 		k := onDev[0].row()
 		where := "On the bench directory's device"
@@ -146,7 +146,7 @@ func writeOOM(p printer, rs *plot.Results, in Input) {
 				continue
 			}
 			p("**%s, %s blocks**\n\n", strings.ToUpper(patternName(pattern)[:1])+patternName(pattern)[1:], sel[0].row().Key("bs"))
-			p("| setup | cache full after | start | steady | steady ÷ start | major faults/op | device bytes/op | system CPU/op | cliff? |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
+			t := (&table{}).left("setup").right("cache full after", "start", "steady", "steady ÷ start", "major faults/op", "device bytes/op", "system CPU/op").left("cliff?")
 			for _, c := range sel {
 				filled := "–"
 				switch {
@@ -159,11 +159,11 @@ func writeOOM(p printer, rs *plot.Results, in Input) {
 				if c.Ratio > 0 {
 					ratio = fmt.Sprintf("%.2f", c.Ratio)
 				}
-				p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c.Setup, filled, cellMB(c.Start), cellMB(c.Steady), ratio,
-					metric(c.Steady, "majflt/op", trim), metric(c.Steady, oom.UnitDeviceRead, trim),
-					metric(c.Steady, "sys-nsec/op", plot.FormatNanos), c.Verdict())
+				t.row(c.Setup, filled, cellMB(c.Start), cellMB(c.Steady), ratio,
+					metric(c.Steady, schema.MajorFaults, trim), metric(c.Steady, schema.OOMDeviceRead, trim),
+					metric(c.Steady, schema.SysCPU, schema.FormatNanos), c.Verdict())
 			}
-			p("\n")
+			p("%s\n", t)
 		}
 		p("%s\n\n", cliffTarget(onDev))
 	}
@@ -216,12 +216,12 @@ func cliffTarget(cs []Cliff) string {
 
 // cellMB formats a median time per operation and its throughput in MB/s:
 // oom's throughputs span 0.1 to 2000 MB/s, too wide for GiB/s.
-func cellMB(r *plot.Row) string {
+func cellMB(r *schema.Row) string {
 	return cellWith(r, func(mbs float64) string { return trim(mbs) + " MB/s" })
 }
 
 // metric formats the median of unit in r, or "–".
-func metric(r *plot.Row, unit string, format func(float64) string) string {
+func metric(r *schema.Row, unit schema.Unit, format func(float64) string) string {
 	if r == nil {
 		return "–"
 	}
@@ -238,20 +238,17 @@ var BystanderRows = []struct{ Backend, Mitigation string }{
 	{"none", "none"}, {"mmap", "none"}, {"mmap", "willneed"}, {"mmap", "populate"}, {"pread", "none"},
 }
 
-func writeBystander(p printer, rs *plot.Results) {
-	rows := rs.Rows("Bystander", nil)
+func writeBystander(p printer, rs *results) {
+	rows := rs.Select("Bystander", nil)
 	if len(rows) == 0 {
 		return
 	}
-	p("## Go's scheduler under page faults\n\n")
-	p("BenchmarkBystander: a goroutine sleeps 1 ms in a loop and records how late it wakes, while readers scan a cold file sequentially: through the mapping (faults), through the mapping after `MADV_WILLNEED` one chunk ahead or `MADV_POPULATE_READ` on each chunk, or with pread. " +
-		"A goroutine in a page fault keeps its P; one in a system call can lose it to sysmon. Medians over the runs; with few samples per run, p99 is close to the maximum.\n\n")
-	p("| GOMAXPROCS | readers | backend | mitigation | runs | wake-up p50 | p99 | max | samples/run | MB/s |\n|---:|---:|---|---|---:|---:|---:|---:|---:|---:|\n")
-	usec := func(v float64) string { return plot.FormatNanos(v * 1e3) }
+	t := (&table{}).right("GOMAXPROCS", "readers").left("backend", "mitigation").right("runs", "wake-up p50", "p99", "max", "samples/run", "MB/s")
+	usec := func(v float64) string { return schema.FormatNanos(v * 1e3) }
 	for _, procs := range []string{"", "2"} {
-		for _, readers := range plot.Values(rows, "readers") {
+		for _, readers := range schema.Values(rows, "readers") {
 			for _, br := range BystanderRows {
-				r := rs.Row("Bystander", map[string]string{"backend": br.Backend, "mitigation": br.Mitigation, "readers": readers, plot.ProcsKey: procs})
+				r := rs.row("Bystander", schema.Keys{"backend": br.Backend, "mitigation": br.Mitigation, "readers": readers, schema.ProcsKey: procs})
 				if r == nil {
 					continue
 				}
@@ -259,42 +256,48 @@ func writeBystander(p printer, rs *plot.Results) {
 				if gmp == "" {
 					gmp = "1"
 				}
-				p("| %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |\n", gmp, readers, br.Backend, br.Mitigation, len(r.Iters),
-					metric(r, "wake-p50-usec", usec), metric(r, "wake-p99-usec", usec), metric(r, "wake-max-usec", usec),
-					metric(r, "wake-samples", trim), metric(r, "MB/s", trim))
+				t.row(gmp, readers, br.Backend, br.Mitigation, fmt.Sprint(len(r.Iters)),
+					metric(r, schema.WakeP50, usec), metric(r, schema.WakeP99, usec), metric(r, schema.WakeMax, usec),
+					metric(r, schema.WakeSamples, trim), metric(r, schema.MBPerSec, trim))
 			}
 		}
 	}
-	p("\n")
+	p("## Go's scheduler under page faults\n\n")
+	p("BenchmarkBystander: a goroutine sleeps 1 ms in a loop and records how late it wakes, while readers scan a cold file sequentially: through the mapping (faults), through the mapping after `MADV_WILLNEED` one chunk ahead or `MADV_POPULATE_READ` on each chunk, or with pread. " +
+		"A goroutine in a page fault keeps its P; one in a system call can lose it to sysmon. Medians over the runs; with few samples per run, p99 is close to the maximum.\n\n")
+	p("%s\n", t)
 }
 
-func writeReaders(p printer, rs *plot.Results) {
-	rows := rs.Rows("Readers", nil)
+// writeReaders sets each mmap view row of BenchmarkReaders beside the
+// pread copy row of the same case.
+func writeReaders(p printer, rs *results) {
+	rows := rs.Select("Readers", nil)
 	if len(rows) == 0 {
 		return
 	}
-	p("## Concurrency: K readers on one mapping or one descriptor\n\n")
-	p("BenchmarkReaders: K goroutines share one store and together read every 4KiB block of the file once per pass, in random order (advice=rand: one device read per cold block for both backends); GOMAXPROCS as the run's. Medians: total MB/s, MB/s per reader, major faults and machine-wide TLB shootdowns per pass.\n\n")
-	p("| cache | size | readers | mmap MB/s | per reader | pread MB/s | per reader | mmap ÷ pread | mmap majflt/pass | TLB shootdowns/pass (mmap, pread) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	t := (&table{}).left("cache").right("size", "readers", "mmap MB/s", "per reader", "pread MB/s", "per reader", "mmap ÷ pread", "mmap majflt/pass").left("TLB shootdowns/pass (mmap, pread)")
 	perReader := func(v float64) string { return trim(v / 1e6) }
-	for _, cache := range plot.Values(rows, "cache") {
-		for _, size := range plot.Values(rs.Rows("Readers", map[string]string{"cache": cache}), "size") {
-			for _, k := range plot.Values(rs.Rows("Readers", map[string]string{"cache": cache, "size": size}), "readers") {
-				m := first(rs.Rows("Readers", map[string]string{"backend": "mmap", "cache": cache, "size": size, "readers": k}))
-				r := first(rs.Rows("Readers", map[string]string{"backend": "pread", "cache": cache, "size": size, "readers": k}))
-				ratio := "–"
-				if m != nil && r != nil {
-					a, ok1 := m.Median("MB/s")
-					b, ok2 := r.Median("MB/s")
+	for _, cache := range schema.Values(rows, "cache") {
+		for _, size := range schema.Values(rs.Select("Readers", schema.Keys{"cache": cache}), "size") {
+			for _, k := range schema.Values(rs.Select("Readers", schema.Keys{"cache": cache, "size": size}), "readers") {
+				for _, m := range rs.Select("Readers", schema.Keys{"backend": "mmap", "cache": cache, "size": size, "readers": k}) {
+					c, _ := m.Case()
+					c.Backend, c.Access = "pread", schema.Copy
+					r := rs.kase("Readers", c)
+					ratio := "–"
+					a, ok1 := m.Median(schema.MBPerSec)
+					b, ok2 := r.Median(schema.MBPerSec)
 					if ok1 && ok2 && b > 0 {
 						ratio = fmt.Sprintf("%.2f", a/b)
 					}
+					t.row(cache, size, k,
+						metric(m, schema.MBPerSec, trim), metric(m, schema.BytesPerSecPerReader, perReader), metric(r, schema.MBPerSec, trim), metric(r, schema.BytesPerSecPerReader, perReader),
+						ratio, metric(m, schema.MajorFaults, trim), metric(m, schema.TLBShootdownsPerPass, trim)+", "+metric(r, schema.TLBShootdownsPerPass, trim))
 				}
-				p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s, %s |\n", cache, size, k,
-					metric(m, "MB/s", trim), metric(m, "B/s/reader", perReader), metric(r, "MB/s", trim), metric(r, "B/s/reader", perReader),
-					ratio, metric(m, "majflt/op", trim), metric(m, "tlb-shootdowns/pass", trim), metric(r, "tlb-shootdowns/pass", trim))
 			}
 		}
 	}
-	p("\n")
+	p("## Concurrency: K readers on one mapping or one descriptor\n\n")
+	p("BenchmarkReaders: K goroutines share one store and together read every 4KiB block of the file once per pass, in random order (advice=rand: one device read per cold block for both backends); GOMAXPROCS as the run's. Medians: total MB/s, MB/s per reader, major faults and machine-wide TLB shootdowns per pass.\n\n")
+	p("%s\n", t)
 }

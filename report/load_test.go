@@ -5,24 +5,28 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/mmapbench/mmapbench/plot"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // loadText loads crafted results (Go benchmark format with config lines)
-// as make report would read them from a file; lines that do not parse
-// fail the test, so a crafted row cannot silently go missing.
-func loadText(t *testing.T, text string) *plot.Results {
+// as make report would read them from a file; a line that does not parse
+// fails the test, so a crafted row cannot silently go missing, and so does
+// a lookup the crafted rows' keys do not answer, when the test ends.
+func loadText(t *testing.T, text string) *results {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "results.txt")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rs, err := plot.Load(path)
+	rs, err := schema.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rs.Warnings) > 0 {
-		t.Fatalf("crafted results do not parse: %v", rs.Warnings)
-	}
-	return rs
+	r := newResults(rs)
+	t.Cleanup(func() {
+		if r.err != nil {
+			t.Errorf("a lookup failed: %v", r.err)
+		}
+	})
+	return r
 }

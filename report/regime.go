@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mmapbench/mmapbench/plot"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // A file read's label is only true in its regime: a warm file inside the
@@ -38,17 +38,17 @@ type machine struct {
 	llc, readAhead int64 // bytes; 0 when unknown; readAhead −1 for no block device
 }
 
-func machineOf(rs *plot.Results) machine {
+func machineOf(rs *results) machine {
 	var m machine
 	if v := rs.ConfigValue("llc-size"); v != "" {
-		m.llc, _ = plot.ParseSize(v)
+		m.llc, _ = schema.ParseSize(v)
 	}
 	switch v := rs.ConfigValue("read-ahead"); v {
 	case "", "unknown":
 	case "none":
 		m.readAhead = -1
 	default:
-		m.readAhead, _ = plot.ParseSize(v)
+		m.readAhead, _ = schema.ParseSize(v)
 	}
 	return m
 }
@@ -88,20 +88,20 @@ func (r regime) usable() bool {
 func (m machine) words(cache string, size int64) string {
 	switch m.regimeOf(cache, size) {
 	case warmInLLC:
-		return fmt.Sprintf("warm, file within the LLC (%s of %s)", plot.FormatSize(float64(size)), plot.FormatSize(float64(m.llc)))
+		return fmt.Sprintf("warm, file within the LLC (%s of %s)", schema.FormatBytes(float64(size)), schema.FormatBytes(float64(m.llc)))
 	case warmNearLLC:
 		return fmt.Sprintf("warm, file %s× the LLC (partly cached)", trim(float64(size)/float64(m.llc)))
 	case warmBeyondLLC:
-		return fmt.Sprintf("warm, file %s× the LLC (%s)", trim(float64(size)/float64(m.llc)), plot.FormatSize(float64(size)))
+		return fmt.Sprintf("warm, file %s× the LLC (%s)", trim(float64(size)/float64(m.llc)), schema.FormatBytes(float64(size)))
 	case coldCovered:
-		return fmt.Sprintf("cold, %s file: %s (%s windows of %s)", plot.FormatSize(float64(size)), coveredNote, trim(float64(size)/float64(m.readAhead)), plot.FormatSize(float64(m.readAhead)))
+		return fmt.Sprintf("cold, %s file: %s (%s windows of %s)", schema.FormatBytes(float64(size)), coveredNote, trim(float64(size)/float64(m.readAhead)), schema.FormatBytes(float64(m.readAhead)))
 	case coldBeyondWindow:
 		if m.readAhead < 0 {
-			return fmt.Sprintf("cold, %s file, no block device read-ahead", plot.FormatSize(float64(size)))
+			return fmt.Sprintf("cold, %s file, no block device read-ahead", schema.FormatBytes(float64(size)))
 		}
-		return fmt.Sprintf("cold, %s read-ahead windows (%s)", trim(float64(size)/float64(m.readAhead)), plot.FormatSize(float64(size)))
+		return fmt.Sprintf("cold, %s read-ahead windows (%s)", trim(float64(size)/float64(m.readAhead)), schema.FormatBytes(float64(size)))
 	}
-	return fmt.Sprintf("%s, %s file (regime unknown: no llc-size or read-ahead line)", cache, plot.FormatSize(float64(size)))
+	return fmt.Sprintf("%s, %s file (regime unknown: no llc-size or read-ahead line)", cache, schema.FormatBytes(float64(size)))
 }
 
 // coveredNote is the mark the report puts on a cold case it never uses.

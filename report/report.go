@@ -5,16 +5,18 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/mmapbench/mmapbench/plot"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // Input is what a report is made from.
 type Input struct {
-	Files   Files         // the input files, for the report's heading (Durable and Count may be "")
-	Results *plot.Results // the file benchmarks' and the IPC results, loaded together
-	Durable *Durable      // nil when there is no durability evidence
+	Files   Files           // the input files, for the report's heading (Durable and Count may be "")
+	Results *schema.Results // the file benchmarks' and the IPC results, loaded together
+	Durable *Durable        // nil when there is no durability evidence
 	Counts  []Count
 	// Figures are the rendered figures, by plot.Figure name, as links
 	// relative to the report: "plots/read-warm" (without extension).
@@ -47,7 +49,7 @@ func Write(w io.Writer, in Input) error {
 	if err := Check(in); err != nil {
 		return err
 	}
-	rs := in.Results
+	rs := newResults(in.Results)
 	b := &strings.Builder{}
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 
@@ -55,18 +57,18 @@ func Write(w io.Writer, in Input) error {
 	p("Written by `mmapbench report` (`make report`) from %s. Do not edit: every number and verdict below is computed from those files, by the rules stated here.\n\n",
 		fileList(in.Files))
 
-	p("## Machine\n\n| key | value |\n|---|---|\n")
+	machine := (&table{}).left("key", "value")
 	for _, c := range rs.Config {
-		p("| %s | %s |\n", c.Key, mdEscape(c.Value))
+		machine.row(c.Key, c.Value)
 	}
-	p("\n")
+	p("## Machine\n\n%s\n", machine)
 
-	claims := Claims(rs, in.Durable, in.Counts)
-	p("## The article's claims\n\n")
-	p("| # | claim | measured evidence | verdict |\n|---|---|---|---|\n")
+	claims := claims(rs, in.Durable, in.Counts)
+	ct := (&table{}).left("#", "claim", "measured evidence", "verdict")
 	for i, c := range claims {
-		p("| %d | %s | %s | **%s** |\n", i+1, c.Text, mdEscape(strings.Join(c.Evidence, "<br>")), mdEscape(c.Verdict))
+		ct.row(fmt.Sprint(i+1), c.Text, strings.Join(c.Evidence, "<br>"), "**"+c.Verdict+"**")
 	}
+	p("## The article's claims\n\n%s", ct)
 	p("\nHow each verdict is computed (report/claims.go; Tie = %.0f%%: medians closer than that count as level, because samples vary by 5–15%% on the reference machine):\n\n", 100*Tie)
 	for i, c := range claims {
 		p("%d. %s\n", i+1, c.Rule)
@@ -86,7 +88,9 @@ func Write(w io.Writer, in Input) error {
 	writeBystander(p, rs)
 	writeReaders(p, rs)
 	writeEvidence(p, in)
-
+	if rs.err != nil {
+		return rs.err
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -100,8 +104,6 @@ func fileList(f Files) string {
 	}
 	return strings.Join(names, ", ")
 }
-
-func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 type printer func(format string, args ...any)
 
@@ -124,22 +126,22 @@ func figure(p printer, in Input, names ...string) {
 }
 
 // cell formats a median time and its throughput: "1.53µs (2.49 GiB/s)".
-func cell(r *plot.Row) string {
+func cell(r *schema.Row) string {
 	return cellWith(r, func(mbs float64) string { return threeDigits(mbs*1e6/(1<<30)) + " GiB/s" })
 }
 
 // cellWith formats a median time per operation and, when there is one, its
 // median throughput as through formats it from MB/s.
-func cellWith(r *plot.Row, through func(mbs float64) string) string {
+func cellWith(r *schema.Row, through func(mbs float64) string) string {
 	if r == nil {
 		return "–"
 	}
-	t, ok := r.Median("ns/op")
+	t, ok := r.Median(schema.NsPerOp)
 	if !ok {
 		return "–"
 	}
-	s := plot.FormatNanos(t)
-	if mbs, ok := r.Median("MB/s"); ok && mbs > 0 {
+	s := schema.FormatNanos(t)
+	if mbs, ok := r.Median(schema.MBPerSec); ok && mbs > 0 {
 		s += " (" + through(mbs) + ")"
 	}
 	return s
@@ -158,63 +160,63 @@ func threeDigits(v float64) string {
 // writeReads writes one table per file size and pattern, headed by the
 // regimes the size is in; cold cells add the device bytes per read, and a
 // cold cell on a file that read-around covers is marked and footnoted.
-func writeReads(p printer, rs *plot.Results) {
+func writeReads(p printer, rs *results) {
 	m := machineOf(rs)
-	all := rs.Rows("Read", map[string]string{"threads": "1", "advice": "none"})
-	for _, size := range plot.Values(all, "size") {
-		n, _ := plot.ParseSize(size)
-		rows := rs.Rows("Read", map[string]string{"size": size, "threads": "1", "advice": "none"})
-		bss, caches := plot.Values(rows, "bs"), plot.Values(rows, "cache")
+	all := rs.Select("Read", schema.Keys{"threads": "1", "advice": "none"})
+	for _, size := range schema.Values(all, "size") {
+		n, _ := schema.ParseSize(size)
+		rows := rs.Select("Read", schema.Keys{"size": size, "threads": "1", "advice": "none"})
+		bss, caches := schema.Values(rows, "bs"), schema.Values(rows, "cache")
 		covered := false
-		for _, pattern := range plot.Values(rows, "pattern") {
+		for _, pattern := range schema.Values(rows, "pattern") {
 			var pc, regimes []string // the caches this pattern was read with, and their regimes
 			for _, c := range caches {
-				if len(rs.Rows("Read", map[string]string{"size": size, "pattern": pattern, "cache": c})) > 0 {
+				if len(rs.Select("Read", schema.Keys{"size": size, "pattern": pattern, "cache": c})) > 0 {
 					pc = append(pc, c)
 					regimes = append(regimes, m.words(c, n))
 				}
 			}
-			p("## Reads: %s, %s file, 1 thread\n\n%s. Median time per read and throughput (BenchmarkRead, pattern=%s); cold cells add the bytes read from the device per read (`dev-B/op`).\n\n| backend | access |",
+			p("## Reads: %s, %s file, 1 thread\n\n%s. Median time per read and throughput (BenchmarkRead, pattern=%s); cold cells add the bytes read from the device per read (`dev-B/op`).\n\n",
 				patternName(pattern), size, strings.Join(regimes, "; "), pattern)
+			t := (&table{}).left("backend", "access")
 			for _, c := range pc {
 				for _, bs := range bss {
-					p(" %s %s |", c, bs)
+					t.right(c + " " + bs)
 				}
 			}
-			p("\n|---|---|%s\n", strings.Repeat("---:|", len(pc)*len(bss)))
 			for _, be := range plot.ReadBackends {
-				for _, access := range []string{"copy", "view"} {
-					if len(rs.Rows("Read", map[string]string{"backend": be, "access": access, "pattern": pattern, "size": size})) == 0 {
+				for _, access := range []schema.Access{schema.Copy, schema.View} {
+					if len(rs.Select("Read", schema.Keys{"backend": be, "access": access.String(), "pattern": pattern, "size": size})) == 0 {
 						continue
 					}
-					p("| %s | %s |", be, access)
+					cells := []string{be, access.String()}
 					for _, c := range pc {
 						for _, bs := range bss {
-							r := rs.Row("Read", readKeysAt(size, be, access, pattern, c, bs))
+							r := rs.kase("Read", readCase(size, bs, be, access, mustPattern(pattern), mustCache(c)))
 							s := cell(r)
 							if r == nil && c == "cold" {
 								s = "not run"
 							}
 							if c == "cold" && r != nil {
-								if dev, ok := r.Median("dev-B/op"); ok {
-									s += ", dev " + plot.FormatSize(dev)
+								if dev, ok := r.Median(schema.DeviceBytes); ok {
+									s += ", dev " + schema.FormatBytes(dev)
 								}
 								if m.regimeOf(c, n) == coldCovered {
 									s += " †"
 									covered = true
 								}
 							}
-							p(" %s |", s)
+							cells = append(cells, s)
 						}
 					}
-					p("\n")
+					t.row(cells...)
 				}
 			}
-			p("\n")
+			p("%s\n", t)
 		}
 		if covered {
 			p("† %s: the %s file spans fewer than %d read-ahead windows of %s, so a cold \"random\" read through a mapping prefetches much of it (see dev); these cells never decide a verdict.\n\n",
-				coveredNote, size, minReadAheadWindows, plot.FormatSize(float64(m.readAhead)))
+				coveredNote, size, minReadAheadWindows, schema.FormatBytes(float64(m.readAhead)))
 		}
 	}
 	writeAdvisedReads(p, rs, m)
@@ -224,23 +226,18 @@ func writeReads(p printer, rs *plot.Results) {
 // writeAdvisedReads is the table of the reads made with random advice
 // (MADV_RANDOM for mappings, POSIX_FADV_RANDOM for descriptors), which
 // turns off read-around and read-ahead.
-func writeAdvisedReads(p printer, rs *plot.Results, m machine) {
-	rows := rs.Rows("Read", map[string]string{"advice": "rand", "threads": "1"})
-	if len(rows) == 0 {
+func writeAdvisedReads(p printer, rs *results, m machine) {
+	if len(rs.Select("Read", schema.Keys{"advice": "rand", "threads": "1"})) == 0 {
 		return
 	}
-	p("## Reads with random advice (MADV_RANDOM, POSIX_FADV_RANDOM)\n\nMedian time per read, throughput and device bytes per read (BenchmarkRead, advice=rand): the hint turns read-around and read-ahead off.\n\n| backend | access | regime | read | median | dev per read |\n|---|---|---|---|---:|---:|\n")
+	t := (&table{}).left("backend", "access", "regime", "read").right("median", "dev per read")
 	for _, be := range plot.ReadBackends {
-		for _, r := range rs.Rows("Read", map[string]string{"backend": be, "advice": "rand", "threads": "1"}) {
-			n, _ := plot.ParseSize(r.Key("size"))
-			dev := "–"
-			if d, ok := r.Median("dev-B/op"); ok {
-				dev = plot.FormatSize(d)
-			}
-			p("| %s | %s | %s | %s %s | %s | %s |\n", be, r.Key("access"), m.words(r.Key("cache"), n), r.Key("pattern"), r.Key("bs"), cell(r), dev)
+		for _, r := range rs.Select("Read", schema.Keys{"backend": be, "advice": "rand", "threads": "1"}) {
+			n, _ := schema.ParseSize(r.Key("size"))
+			t.row(be, r.Key("access"), m.words(r.Key("cache"), n), r.Key("pattern")+" "+r.Key("bs"), cell(r), metric(r, schema.DeviceBytes, schema.FormatBytes))
 		}
 	}
-	p("\n")
+	p("## Reads with random advice (MADV_RANDOM, POSIX_FADV_RANDOM)\n\nMedian time per read, throughput and device bytes per read (BenchmarkRead, advice=rand): the hint turns read-around and read-ahead off.\n\n%s\n", t)
 }
 
 // memmoveThreshold is where Go's memmove on amd64 switches to non-temporal
@@ -251,24 +248,24 @@ const memmoveThreshold = 1 << 20
 // writeMemmoveStep names the memmove threshold where a copy row's time per
 // byte jumps between the block sizes on either side of it (the full
 // profile's 512KiB, 1MiB and 2MiB), so that the step is not read as mmap's.
-func writeMemmoveStep(p printer, rs *plot.Results) {
+func writeMemmoveStep(p printer, rs *results) {
 	var steps []string
-	for _, r := range rs.Rows("Read", map[string]string{"access": "copy", "bs": "512KiB", "threads": "1", "advice": "none"}) {
-		k := maps(r.Keys)
-		k["bs"] = "1MiB"
-		above := rs.Row("Read", k)
-		below, ok1 := r.Median("ns/op")
+	for _, r := range rs.Select("Read", schema.Keys{"access": "copy", "bs": "512KiB", "threads": "1", "advice": "none"}) {
+		k, _ := r.Case()
+		k.BS = 1 << 20
+		above := rs.kase("Read", k)
+		below, ok1 := r.Median(schema.NsPerOp)
 		if above == nil || !ok1 {
 			continue
 		}
-		at, _ := above.Median("ns/op")
+		at, _ := above.Median(schema.NsPerOp)
 		if step := (at / 2) / below; step > 1+Tie {
 			steps = append(steps, fmt.Sprintf("%s %s %s %s: ×%.2f per byte", r.Key("backend"), r.Key("cache"), r.Key("pattern"), r.Key("size"), step))
 		}
 	}
 	if len(steps) > 0 {
 		p("Copy rows whose time per byte jumps from 512KiB to 1MiB blocks: %s. That is Go's memmove switching to non-temporal stores at %s (runtime/memmove_amd64.s), not the I/O path: the copy bypasses the cache and Consume reads it back from memory.\n\n",
-			strings.Join(steps, "; "), plot.FormatSize(memmoveThreshold))
+			strings.Join(steps, "; "), schema.FormatBytes(memmoveThreshold))
 	}
 }
 
@@ -282,81 +279,68 @@ func patternName(p string) string {
 	return p
 }
 
-func writeOpenRead(p printer, rs *plot.Results) {
-	rows := rs.Rows("OpenRead", nil)
+func writeOpenRead(p printer, rs *results) {
+	rows := rs.Select("OpenRead", nil)
 	if len(rows) == 0 {
 		return
 	}
-	backends := plot.Values(rows, "backend")
-	ordered := []string{}
+	var ordered []string
 	for _, be := range plot.ReadBackends {
-		for _, b := range backends {
-			if b == be {
-				ordered = append(ordered, be)
-			}
+		if slices.Contains(schema.Values(rows, "backend"), be) {
+			ordered = append(ordered, be)
 		}
 	}
-	p("## One-shot reads: the crossover\n\nMedian time to open a warm file, read every byte once and close it (BenchmarkOpenRead).\n\n| file size |")
-	for _, be := range ordered {
-		p(" %s |", be)
-	}
-	p(" mmap ÷ pread |\n|---:|%s---:|\n", strings.Repeat("---:|", len(ordered)))
-	for _, size := range plot.Values(rows, "size") {
-		p("| %s |", size)
+	t := (&table{}).right("file size").right(ordered...).right("mmap ÷ pread")
+	for _, size := range schema.Values(rows, "size") {
+		at := func(be string) *schema.Row { return rs.row("OpenRead", schema.Keys{"backend": be, "size": size}) }
+		cells := []string{size}
 		for _, be := range ordered {
-			v, ok := median(rs, "OpenRead", map[string]string{"backend": be, "size": size}, "ns/op")
-			if ok {
-				p(" %s |", plot.FormatNanos(v))
-			} else {
-				p(" – |")
-			}
+			cells = append(cells, metric(at(be), schema.NsPerOp, schema.FormatNanos))
 		}
-		tm, ok1 := median(rs, "OpenRead", map[string]string{"backend": "mmap", "size": size}, "ns/op")
-		tp, ok2 := median(rs, "OpenRead", map[string]string{"backend": "pread", "size": size}, "ns/op")
+		ratio := "–"
+		tm, ok1 := at("mmap").Median(schema.NsPerOp)
+		tp, ok2 := at("pread").Median(schema.NsPerOp)
 		if ok1 && ok2 {
-			p(" %.2f |\n", tm/tp)
-		} else {
-			p(" – |\n")
+			ratio = fmt.Sprintf("%.2f", tm/tp)
 		}
+		t.row(append(cells, ratio)...)
 	}
-	if c := Crossover(rs); c != "" {
+	p("## One-shot reads: the crossover\n\nMedian time to open a warm file, read every byte once and close it (BenchmarkOpenRead).\n\n%s", t)
+	if c := crossover(rs); c != "" {
 		p("\nBreak-even: from **%s** up mmap is not slower than pread (level or faster by the paired test and the %.0f%% tie), and it is faster at the largest size.\n\n", c, 100*Tie)
 	} else {
 		p("\nNo break-even: mmap is not faster than pread (beyond the %.0f%% tie, by the paired test) at the largest size.\n\n", 100*Tie)
 	}
 }
 
-func writeWrites(p printer, rs *plot.Results) {
-	rows := rs.Rows("Write", nil)
-	if len(rows) == 0 {
+func writeWrites(p printer, rs *results) {
+	if !rs.Has("Write") {
 		return
 	}
-	p("## Writes\n\nMedian time per write (BenchmarkWrite) and with a sync (msync or fdatasync) every 64 writes (BenchmarkWriteSync, per write).\n\n")
-	p("| backend | access | block | cache | write | write + sync/64 |\n|---|---|---|---|---:|---:|\n")
+	t := (&table{}).left("backend", "access", "block", "cache").right("write", "write + sync/64")
 	for _, be := range plot.ReadBackends {
-		for _, r := range rs.Rows("Write", map[string]string{"backend": be}) {
-			k := maps(r.Keys)
-			k["sync"] = "64"
-			p("| %s | %s | %s | %s | %s | %s |\n", be, r.Key("access"), r.Key("bs"), r.Key("cache"), cell(r), cell(rs.Row("WriteSync", k)))
+		for _, r := range rs.Select("Write", schema.Keys{"backend": be}) {
+			k, _ := r.Case()
+			k.Sync = 64
+			t.row(be, r.Key("access"), r.Key("bs"), r.Key("cache"), cell(r), cell(rs.kase("WriteSync", k)))
 		}
 	}
-	p("\n")
+	p("## Writes\n\nMedian time per write (BenchmarkWrite) and with a sync (msync or fdatasync) every 64 writes (BenchmarkWriteSync, per write).\n\n%s\n", t)
 }
 
-func writeFaults(p printer, rs *plot.Results) {
-	rows := rs.Rows("Fault", nil)
+func writeFaults(p printer, rs *results) {
+	rows := rs.Select("Fault", nil)
 	if len(rows) == 0 {
 		return
 	}
-	p("## Page faults\n\nMap a warm file, touch every page once, unmap (BenchmarkFault): medians.\n\n")
-	p("| access | populate | file size | faults/op | faults per 4KiB page | time per page |\n|---|---|---:|---:|---:|---:|\n")
+	t := (&table{}).left("access", "populate").right("file size", "faults/op", "faults per 4KiB page", "time per page")
 	for _, r := range rows {
-		f, _ := r.Median("minflt/op")
-		fp, _ := r.Median("minflt/page")
-		np, _ := r.Median("nsec/page")
-		p("| %s | %s | %s | %s | %.4f | %s |\n", r.Key("access"), r.Key("populate"), r.Key("size"), trim(f), fp, plot.FormatNanos(np))
+		f, _ := r.Median(schema.MinorFaults)
+		fp, _ := r.Median(schema.MinfltPerPage)
+		np, _ := r.Median(schema.NsecPerPage)
+		t.row(r.Key("access"), r.Key("populate"), r.Key("size"), trim(f), fmt.Sprintf("%.4f", fp), schema.FormatNanos(np))
 	}
-	p("\n")
+	p("## Page faults\n\nMap a warm file, touch every page once, unmap (BenchmarkFault): medians.\n\n%s\n", t)
 }
 
 func trim(v float64) string {
@@ -366,17 +350,16 @@ func trim(v float64) string {
 	return fmt.Sprintf("%.3g", v)
 }
 
-func writeIPC(p printer, rs *plot.Results) {
-	rows := rs.Rows("IPC", nil)
-	p("## IPC: one-way latency between two processes\n\n")
-	p("Medians over the runs of BenchmarkIPC (ping-pong through a shared record; floor: two threads of one process through the same harness; floor-bare: the tightest two-thread spin loop Go can write, batches only). "+
-		"**batch** is the one-way latency: K round trips timed with two clock reads in all, ÷ 2K, median over batches, K chosen so that the clock is under 1%% of a batch. "+
-		"p50 … max are per round trip, each timed alone and halved, **raw**: nothing is subtracted, so each carries one clock read (the clock column: back-to-back reads in the same run, the median of 101 means of 100), half of it one way. "+
-		"× floor is the batch figure ÷ the floor row's with the same wait%s.\n\n", clocksourceNote(rs))
-	p("| backend | wait | runs | batch | K | p50 | p90 | p99 | p99.9 | max | clock | × floor | CPU per message | page faults per message |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, wb := range append([]string{""}, plot.Values(rows, "writeback")...) {
-		for _, wait := range plot.Values(rows, "wait") {
-			floor, hasFloor := ipcFigure(ipcRow(rs, "floor", wait, ""), "ns/op")
+func writeIPC(p printer, rs *results) {
+	rows := rs.Select("IPC", nil)
+	t := (&table{}).left("backend", "wait").right("runs", "batch", "K")
+	for _, pc := range schema.IPCPercentiles {
+		t.right(pc.Label)
+	}
+	t.right("clock", "× floor", "CPU per message", "page faults per message")
+	for _, wb := range append([]string{""}, schema.Values(rows, "writeback")...) {
+		for _, wait := range schema.Values(rows, "wait") {
+			floor, hasFloor := ipcFigure(ipcRow(rs, "floor", wait, ""), schema.NsPerOp)
 			for _, be := range plot.IPCBackends {
 				r := ipcRow(rs, be, wait, wb)
 				if r == nil {
@@ -386,43 +369,39 @@ func writeIPC(p printer, rs *plot.Results) {
 				if wb != "" {
 					label += ", fdatasync every " + wb
 				}
-				p("| %s | %s | %d |", be, label, len(r.Iters))
-				batched := len(r.Samples("rt/batch")) > 0
-				if v, ok := r.Median("ns/op"); ok && batched {
-					k, _ := r.Median("rt/batch")
-					p(" **%s** | %.0f |", plot.FormatNanos(v), k)
+				cells := []string{be, label, fmt.Sprint(len(r.Iters))}
+				batched := len(r.Samples(schema.IPCBatchRT)) > 0
+				if v, ok := r.Median(schema.NsPerOp); ok && batched {
+					k, _ := r.Median(schema.IPCBatchRT)
+					cells = append(cells, "**"+schema.FormatNanos(v)+"**", fmt.Sprintf("%.0f", k))
 				} else {
-					p(" – | – |") // a file from before batches: its ns/op is the p50
+					cells = append(cells, "–", "–") // a file from before batches: its ns/op is the p50
 				}
-				for _, pc := range plot.Percentiles {
-					if v, ok := r.Median(pc.Unit); ok {
-						p(" %s |", plot.FormatNanos(v))
-					} else {
-						p(" – |")
-					}
+				for _, pc := range schema.IPCPercentiles {
+					cells = append(cells, metric(r, pc.Unit, schema.FormatNanos))
 				}
-				if c, ok := r.Median("clock-nsec"); ok {
-					p(" %s |", plot.FormatNanos(c))
+				cells = append(cells, metric(r, schema.IPCClock, schema.FormatNanos))
+				if v, ok := r.Median(schema.NsPerOp); ok && batched && hasFloor && floor > 0 {
+					cells = append(cells, fmt.Sprintf("%.2f", v/floor))
 				} else {
-					p(" – |")
+					cells = append(cells, "–")
 				}
-				if v, ok := r.Median("ns/op"); ok && batched && hasFloor && floor > 0 {
-					p(" %.2f |", v/floor)
-				} else {
-					p(" – |")
-				}
-				cpu, _ := r.Median("cpu-nsec/msg")
-				flt, _ := r.Median("minflt/msg")
-				p(" %s | %.4f |\n", plot.FormatNanos(cpu), flt)
+				cpu, _ := r.Median(schema.IPCCPUPerMsg)
+				flt, _ := r.Median(schema.IPCMinFlt)
+				t.row(append(cells, schema.FormatNanos(cpu), fmt.Sprintf("%.4f", flt))...)
 			}
 		}
 	}
-	p("\n")
+	p("## IPC: one-way latency between two processes\n\n")
+	p("Medians over the runs of BenchmarkIPC (ping-pong through a shared record; floor: two threads of one process through the same harness; floor-bare: the tightest two-thread spin loop Go can write, batches only). "+
+		"**batch** is the one-way latency: K round trips timed with two clock reads in all, ÷ 2K, median over batches, K chosen so that the clock is under 1%% of a batch. "+
+		"p50 … max are per round trip, each timed alone and halved, **raw**: nothing is subtracted, so each carries one clock read (the clock column: back-to-back reads in the same run, the median of 101 means of 100), half of it one way. "+
+		"× floor is the batch figure ÷ the floor row's with the same wait%s.\n\n%s\n", clocksourceNote(rs), t)
 }
 
 // clocksourceNote names the clock source the IPC timings read, when the
 // results say.
-func clocksourceNote(rs *plot.Results) string {
+func clocksourceNote(rs *results) string {
 	if cs := rs.ConfigValue("clocksource"); cs != "" {
 		return "; clocksource: " + cs
 	}

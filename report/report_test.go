@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mmapbench/mmapbench/plot"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/REPORT.golden.md from the fixture")
@@ -28,7 +29,7 @@ func fixtureInput(t *testing.T) Input {
 	} else {
 		files.IPCWriteback = ""
 	}
-	rs, err := plot.Load(paths...)
+	rs, err := schema.Load(paths...)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -78,7 +79,10 @@ func TestGolden(t *testing.T) {
 
 func TestClaimsVerdicts(t *testing.T) {
 	in := fixtureInput(t)
-	claims := Claims(in.Results, in.Durable, in.Counts)
+	claims, err := Claims(in.Results, in.Durable, in.Counts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := []string{HoldsOnly, HoldsOnly, DoesNotHold, Holds, HoldsOnly} // the baseline of 2026-12-01, which make verdicts reproduced 5 of 5
 	if len(claims) != len(want) {
 		t.Fatalf("Claims returned %d claims, want %d", len(claims), len(want))
@@ -92,27 +96,20 @@ func TestClaimsVerdicts(t *testing.T) {
 		}
 	}
 	// Without the durability run, claim 3 is not measured rather than guessed.
-	if c := Claims(in.Results, nil, nil)[2]; c.Verdict != NotMeasured {
-		t.Errorf("claim 3 without evidence: %q, want %q", c.Verdict, NotMeasured)
+	if cs, _ := Claims(in.Results, nil, nil); cs[2].Verdict != NotMeasured {
+		t.Errorf("claim 3 without evidence: %q, want %q", cs[2].Verdict, NotMeasured)
 	}
 }
 
 // A crafted run where mmap loses every comparison: the verdict follows the numbers.
 func TestOverheadDoesNotHold(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "r.txt")
 	lines := []string{
 		"BenchmarkRead/backend=pread/access=copy/pattern=seq/bs=4KiB/cache=warm/size=16MiB/advice=none/threads=1-2 100 1000 ns/op 4096 rchar-B/op 1 read-syscalls/op",
 		"BenchmarkRead/backend=mmap/access=view/pattern=seq/bs=4KiB/cache=warm/size=16MiB/advice=none/threads=1-2 100 2000 ns/op 0 rchar-B/op 0 read-syscalls/op",
 		"BenchmarkOpenRead/backend=pread/size=4KiB-2 100 1000 ns/op",
 		"BenchmarkOpenRead/backend=mmap/size=4KiB-2 100 3000 ns/op",
 	}
-	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rs, err := plot.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs := loadText(t, strings.Join(lines, "\n")+"\n")
 	if c := claimOverhead(rs); c.Verdict != DoesNotHold {
 		t.Errorf("claimOverhead = %q, want %q; evidence %q", c.Verdict, DoesNotHold, c.Evidence)
 	}
@@ -122,7 +119,7 @@ func TestOverheadDoesNotHold(t *testing.T) {
 }
 
 func TestCheckNamesMissingBenchmarks(t *testing.T) {
-	rs, err := plot.Load("testdata/2026-12-01-vm-ipc.txt")
+	rs, err := schema.Load("testdata/2026-12-01-vm-ipc.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +198,7 @@ func TestCliffsByDevice(t *testing.T) {
 	if err := os.WriteFile(old, []byte(lines), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rs, err := plot.Load(old)
+	rs, err := schema.Load(old)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +207,7 @@ func TestCliffsByDevice(t *testing.T) {
 		t.Fatalf("Cliffs of results without a device = %+v, want one mmap run with ratio 0.5", cs)
 	}
 	var b strings.Builder
-	writeOOM(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, rs, Input{})
+	writeOOM(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, newResults(rs), Input{})
 	if !strings.Contains(b.String(), "### On the bench directory's device: a 2GiB file, 1 reader(s), limit 256MiB") {
 		t.Errorf("section heading for results without a device is missing:\n%s", b.String())
 	}

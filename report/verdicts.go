@@ -24,12 +24,13 @@ type VerdictClaim struct {
 }
 
 // VerdictsOf computes the verdicts of in, as the report does.
-func VerdictsOf(in Input) Verdicts {
-	v := Verdicts{Bench: in.Files.Bench, Crossover: Crossover(in.Results)}
-	for _, c := range Claims(in.Results, in.Durable, in.Counts) {
+func VerdictsOf(in Input) (Verdicts, error) {
+	rs := newResults(in.Results)
+	v := Verdicts{Bench: in.Files.Bench, Crossover: crossover(rs)}
+	for _, c := range claims(rs, in.Durable, in.Counts) {
 		v.Claims = append(v.Claims, VerdictClaim{Text: c.Text, Verdict: c.Verdict, Class: c.Class(), Key: c.Key()})
 	}
-	return v
+	return v, rs.err
 }
 
 // WriteVerdicts writes v as indented JSON.

@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
-	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchunit"
+
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // runCV reports the coefficient of variation of one unit per benchmark
@@ -32,39 +33,32 @@ func runCV(args []string, stdout, stderr io.Writer) int {
 		fprintf(stderr, "mmapbench cv: no result files: want one or more files in Go benchmark format\n")
 		return exitUsage
 	}
+	rs, code := loadResults("cv", fs.Args(), stderr)
+	if code >= 0 {
+		return code
+	}
+	// The -unit is benchstat's spelling (benchunit.Tidy: MB/s is B/s,
+	// ns/op sec/op); the results keep the file's, so each row's units are
+	// tidied to find it, and its samples scaled alike.
 	samples := map[string][]float64{}
 	var order []string
-	var floor []float64 // sec/op of BenchmarkNoiseFloor, the control
-	for _, path := range fs.Args() {
-		f, err := os.Open(path)
-		if err != nil {
-			fprintf(stderr, "mmapbench cv: %v\n", err)
-			return exitUsage
-		}
-		r := benchfmt.NewReader(f, path)
-		for r.Scan() {
-			res, ok := r.Result().(*benchfmt.Result)
-			if !ok {
-				continue // unit lines, syntax errors reported below
+	for _, r := range rs.Rows() {
+		for _, u := range r.Units() {
+			scale, tidied := benchunit.Tidy(1, string(u))
+			if tidied != *unit {
+				continue
 			}
-			if string(res.Name.Base()) == noiseFloor {
-				if v, ok := res.Value("sec/op"); ok {
-					floor = append(floor, v)
-				}
+			if _, seen := samples[r.Name]; !seen {
+				order = append(order, r.Name)
 			}
-			if v, ok := res.Value(*unit); ok {
-				name := string(res.Name.Full())
-				if _, seen := samples[name]; !seen {
-					order = append(order, name)
-				}
-				samples[name] = append(samples[name], v)
+			for _, v := range r.Samples(u) {
+				samples[r.Name] = append(samples[r.Name], v*scale)
 			}
 		}
-		f.Close()
-		if err := r.Err(); err != nil {
-			fprintf(stderr, "mmapbench cv: %s: %v\n", path, err)
-			return exitUsage
-		}
+	}
+	var floor []float64 // BenchmarkNoiseFloor, the control
+	for _, r := range rs.Select(noiseFloor, nil) {
+		floor = append(floor, r.Samples(schema.NsPerOp)...)
 	}
 	if len(order) == 0 {
 		fprintf(stderr, "mmapbench cv: no benchmark in %s reports unit %q\n", strings.Join(fs.Args(), ", "), *unit)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mmapbench/mmapbench/plot"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // runPlot renders the report's figures from results files.
@@ -61,10 +62,11 @@ func runPlot(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// loadResults reads results files for command name; on failure it reports
-// the file and returns the exit code, else -1.
-func loadResults(name string, paths []string, stderr io.Writer) (*plot.Results, int) {
-	rs, err := plot.Load(paths...)
+// loadResults reads results files for command name (schema.Load: a file
+// that cannot be read or a malformed line is an error naming the file and
+// the line); on failure it reports it and returns the exit code, else -1.
+func loadResults(name string, paths []string, stderr io.Writer) (*schema.Results, int) {
+	rs, err := schema.Load(paths...)
 	var pe *fs.PathError
 	switch {
 	case errors.As(err, &pe):
@@ -73,9 +75,6 @@ func loadResults(name string, paths []string, stderr io.Writer) (*plot.Results, 
 	case err != nil:
 		fprintf(stderr, "mmapbench %s: %v\n", name, err)
 		return nil, exitUsage
-	}
-	for _, w := range rs.Warnings {
-		fprintf(stderr, "mmapbench %s: skipped a malformed line: %s\n", name, w)
 	}
 	return rs, -1
 }

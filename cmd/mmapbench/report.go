@@ -122,8 +122,13 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	if *verdicts != "" {
+		v, err := mdreport.VerdictsOf(in)
+		if err != nil {
+			fprintf(stderr, "mmapbench report: %v\n", err)
+			return exitUsage
+		}
 		var vb bytes.Buffer
-		if err := mdreport.WriteVerdicts(&vb, mdreport.VerdictsOf(in)); err != nil {
+		if err := mdreport.WriteVerdicts(&vb, v); err != nil {
 			fprintf(stderr, "mmapbench report: %v\n", err)
 			return exitFail
 		}
