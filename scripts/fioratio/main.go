@@ -24,7 +24,7 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/perf/benchfmt"
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 func main() {
@@ -36,12 +36,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: fioratio -fio DIR -bench FILE [-size 16MiB]")
 		os.Exit(2)
 	}
+	n, err := schema.ParseSize(*size)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "fioratio: -size: %v\n", err)
+		os.Exit(2)
+	}
 	fio, err := readFio(*fioDir)
 	if err == nil {
-		var h harness
-		if h, err = readHarness(*benchFile); err == nil {
+		var h *schema.Results
+		if h, err = schema.Load(*benchFile); err == nil {
 			var rows []row
-			if rows, err = checks(fio, h, *size); err == nil {
+			if rows, err = checks(fio, h, n); err == nil {
 				if failed := printTable(os.Stdout, rows); failed {
 					os.Exit(1)
 				}
@@ -102,38 +107,6 @@ func readFio(dir string) (fioResults, error) {
 	return res, nil
 }
 
-// harness maps a benchmark's name without its -GOMAXPROCS suffix to its
-// ns/op samples.
-type harness map[string][]float64
-
-func readHarness(path string) (harness, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	h := harness{}
-	r := benchfmt.NewReader(f, path)
-	for r.Scan() {
-		switch rec := r.Result(); rec := rec.(type) {
-		case *benchfmt.SyntaxError:
-			return nil, rec
-		case *benchfmt.Result:
-			base, parts := rec.Name.Parts()
-			name := "Benchmark" + string(base)
-			for _, p := range parts {
-				if !strings.HasPrefix(string(p), "-") {
-					name += string(p)
-				}
-			}
-			if ns, ok := rec.Value("sec/op"); ok {
-				h[name] = append(h[name], ns*1e9)
-			}
-		}
-	}
-	return h, r.Err()
-}
-
 func median(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
@@ -162,15 +135,22 @@ type row struct {
 	isOverhead  bool    // ratio column holds ns/op, not a ratio
 }
 
-func checks(fio fioResults, h harness, size string) ([]row, error) {
+// checks compares the harness's rows with fio's jobs. The harness's rows
+// are looked up by their case (schema.Case) and the keys the fidelity
+// benchmarks add to it (consume=none, loop=...); a row that is missing, or
+// whose name has keys the lookup does not give, is an error.
+func checks(fio fioResults, h *schema.Results, size int64) ([]row, error) {
 	var missing []string
-	get := func(name string) []float64 {
-		v := h[name]
-		if len(v) == 0 {
-			missing = append(missing, name)
-			return []float64{0}
+	// ns returns the ns/op samples of a row, or notes why there are none.
+	ns := func(r *schema.Row, err error, what string) []float64 {
+		if v := r.Samples(schema.NsPerOp); err == nil && len(v) > 0 {
+			return v
 		}
-		return v
+		if err != nil {
+			what += " (" + err.Error() + ")"
+		}
+		missing = append(missing, what)
+		return []float64{0}
 	}
 	getFio := func(job string) []fioSample {
 		v := fio[job]
@@ -180,14 +160,26 @@ func checks(fio fioResults, h harness, size string) ([]row, error) {
 		}
 		return v
 	}
-	read := func(backend, access, bs string) string {
-		return fmt.Sprintf("BenchmarkRead/backend=%s/access=%s/pattern=seq/bs=%s/cache=warm/size=%s/advice=none/threads=1", backend, access, bs, size)
+	matrix := func(backend string, access schema.Access, bs, size int64) schema.Case {
+		return schema.Case{Backend: backend, Access: access, Pattern: schema.Seq, BS: bs, Cache: schema.Warm, Size: size, Advice: schema.AdviceNone, Threads: 1}
 	}
-	noConsume := func(backend, bs string) string {
-		return fmt.Sprintf("BenchmarkNoConsume/backend=%s/access=copy/pattern=seq/bs=%s/cache=warm/size=%s/advice=none/threads=1/consume=none", backend, bs, size)
+	read := func(backend string, access schema.Access, bs int64) []float64 {
+		c := matrix(backend, access, bs, size)
+		r, err := h.Case("Read", c)
+		return ns(r, err, "BenchmarkRead/"+c.Name())
 	}
-	overhead := func(access, loop string) string {
-		return fmt.Sprintf("BenchmarkHarnessOverhead/backend=null/access=%s/pattern=seq/bs=64B/cache=warm/size=16MiB/advice=none/threads=1/loop=%s", access, loop)
+	// with looks a fidelity benchmark's row up: the matrix case plus key=value.
+	with := func(bench string, c schema.Case, key, value string) []float64 {
+		keys := schema.Keys(c.Keys())
+		keys[key] = value
+		r, err := h.Lookup(bench, keys)
+		return ns(r, err, "Benchmark"+bench+"/"+c.Name()+"/"+key+"="+value)
+	}
+	noConsume := func(backend string, bs int64) []float64 {
+		return with("NoConsume", matrix(backend, schema.Copy, bs, size), "consume", "none")
+	}
+	overhead := func(access schema.Access, loop string) []float64 {
+		return with("HarnessOverhead", matrix("null", access, 64, 16<<20), "loop", loop)
 	}
 	fioIOPS := func(job string) []float64 {
 		var xs []float64
@@ -204,20 +196,20 @@ func checks(fio fioResults, h harness, size string) ([]row, error) {
 		return xs
 	}
 
-	preadSmall, preadLarge := get(read("pread", "copy", "4KiB")), get(read("pread", "copy", "1MiB"))
-	mmapCopy := get(read("mmap", "copy", "4KiB"))
-	mmapView4, nullView4 := get(read("mmap", "view", "4KiB")), get(read("null", "view", "4KiB"))
-	mmapView1M, nullView1M := get(read("mmap", "view", "1MiB")), get(read("null", "view", "1MiB"))
-	ioSmall, ioLarge := get(noConsume("pread", "4KiB")), get(noConsume("pread", "1MiB"))
-	ioMmapCopy := get(noConsume("mmap", "4KiB"))
-	ohCopy, ohCopyBare := get(overhead("copy", "matrix")), get(overhead("copy", "bare"))
-	ohView, ohViewBare := get(overhead("view", "matrix")), get(overhead("view", "bare"))
+	const kib, mib = 1 << 10, 1 << 20
+	preadSmall, preadLarge := read("pread", schema.Copy, 4*kib), read("pread", schema.Copy, mib)
+	mmapCopy := read("mmap", schema.Copy, 4*kib)
+	mmapView4, nullView4 := read("mmap", schema.View, 4*kib), read("null", schema.View, 4*kib)
+	mmapView1M, nullView1M := read("mmap", schema.View, mib), read("null", schema.View, mib)
+	ioSmall, ioLarge := noConsume("pread", 4*kib), noConsume("pread", mib)
+	ioMmapCopy := noConsume("mmap", 4*kib)
+	ohCopy, ohCopyBare := overhead(schema.Copy, "matrix"), overhead(schema.Copy, "bare")
+	ohView, ohViewBare := overhead(schema.View, "matrix"), overhead(schema.View, "bare")
 	psync4, psync1M, mmap4 := fioIOPS("psync-4k"), fioBW("psync-1m"), fioIOPS("mmap-4k")
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("no results for:\n\t%s", strings.Join(missing, "\n\t"))
 	}
 
-	const mib = 1 << 20
 	var rows []row
 	// An operations-per-second check: the harness's I/O path (its matrix
 	// loop without Consume) against fio's, which never reads the bytes;
