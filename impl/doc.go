@@ -20,7 +20,9 @@
 // The measurements are about Linux's page cache: that a write through a
 // MAP_SHARED mapping is seen by pread at once, that pages can be evicted with
 // posix_fadvise, that residency can be read with mincore. Other systems give
-// none of these the same meaning, so the package does not pretend to run there.
+// none of these the same meaning, so the package does not pretend to run there:
+// elsewhere it builds (so that the packages that analyse results made on
+// Linux build on a Mac too), but every Open fails with errors.ErrUnsupported.
 //
 // # Faults
 //

@@ -24,5 +24,7 @@
 // the shared word (without FUTEX_PRIVATE_FLAG, so it works across
 // processes), or spinning a while before sleeping on the futex.
 //
-// The package is Linux only, like the rest of mmapbench.
+// The measurements are Linux only, like the rest of mmapbench. Elsewhere the
+// package builds, for what reads results (report), but Run, RunDurability
+// and RunCount fail with errors.ErrUnsupported.
 package ipc
