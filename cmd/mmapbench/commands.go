@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/internal/badusage"
 	"github.com/mmapbench/mmapbench/internal/privdir"
 )
 
@@ -156,4 +158,15 @@ func interfacesString(s impl.Store) string {
 // writing the program's own messages fails.
 func fprintf(w io.Writer, format string, args ...any) {
 	fmt.Fprintf(w, format, args...)
+}
+
+// exitFor is the exit status for a measurement's error: bad input
+// (badusage.Err, which ipc.ErrUsage and oom.ErrUsage are) and a system
+// that cannot measure (errors.ErrUnsupported, off Linux) are decided before
+// any work, so exitUsage; anything else is a failed measurement.
+func exitFor(err error) int {
+	if errors.Is(err, badusage.Err) || errors.Is(err, errors.ErrUnsupported) {
+		return exitUsage
+	}
+	return exitFail
 }

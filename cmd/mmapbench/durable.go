@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -29,10 +28,7 @@ func runDurable(ctx context.Context, stdout, stderr io.Writer, cfg ipc.Durabilit
 		res, err := ipc.RunDurability(ctx, c)
 		if err != nil {
 			fprintf(stderr, "mmapbench %v\n", err)
-			if errors.Is(err, ipc.ErrUsage) {
-				return exitUsage
-			}
-			return exitFail
+			return exitFor(err)
 		}
 		runs = append(runs, res)
 	}

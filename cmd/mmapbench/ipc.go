@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -147,10 +146,10 @@ func runIPC(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			if ctx.Err() != nil {
 				fprintf(stderr, "mmapbench ipc: interrupted during %s; its children were killed and its files removed\n", c.Name())
-			} else {
-				fprintf(stderr, "mmapbench %v\n", err)
+				return exitFail
 			}
-			return exitFail
+			fprintf(stderr, "mmapbench %v\n", err)
+			return exitFor(err)
 		}
 		if err := bw.Write(res.Benchfmt(config)); err != nil {
 			fprintf(stderr, "mmapbench ipc: writing results: %v\n", err)
@@ -249,10 +248,7 @@ func runCount(ctx context.Context, stdout, stderr io.Writer, cfg ipc.CountConfig
 	res, err := ipc.RunCount(ctx, cfg)
 	if err != nil {
 		fprintf(stderr, "mmapbench %v\n", err)
-		if errors.Is(err, ipc.ErrUsage) {
-			return exitUsage
-		}
-		return exitFail
+		return exitFor(err)
 	}
 	if err := ipc.WriteCount(stdout, countFileConfig(cfg.Dir), res); err != nil {
 		fprintf(stderr, "mmapbench ipc: writing results: %v\n", err)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -119,5 +121,23 @@ func TestImportHasNoSideEffect(t *testing.T) {
 func TestOneErrUsage(t *testing.T) {
 	if ipc.ErrUsage != oom.ErrUsage {
 		t.Fatalf("ipc.ErrUsage (%q) and oom.ErrUsage (%q) are different errors", ipc.ErrUsage, oom.ErrUsage)
+	}
+}
+
+// TestExitFor: bad input and a system that cannot measure exit 2, before
+// any work; a failed measurement exits 1.
+func TestExitFor(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{fmt.Errorf("ipc: unknown counter mode: %w", ipc.ErrUsage), exitUsage},
+		{fmt.Errorf("oom: limit too small: %w", oom.ErrUsage), exitUsage},
+		{fmt.Errorf("impl: mmap on darwin: %w", errors.ErrUnsupported), exitUsage},
+		{errors.New("ipc: the monitor died"), exitFail},
+	} {
+		if got := exitFor(tc.err); got != tc.want {
+			t.Errorf("exitFor(%v) = %d, want %d", tc.err, got, tc.want)
+		}
 	}
 }

@@ -135,7 +135,7 @@ Flags:
 		return nil
 	})
 	switch {
-	case errors.Is(err, oom.ErrUsage), errors.Is(err, oom.ErrNoLimit):
+	case exitFor(err) == exitUsage, errors.Is(err, oom.ErrNoLimit):
 		fprintf(stderr, "mmapbench %v\n", err)
 		return exitUsage
 	case ctx.Err() != nil:
