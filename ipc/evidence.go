@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // The durability and counter runs write Go benchmark results, like the
@@ -48,15 +50,15 @@ var DurableSteps = []string{StageBeforeStore, StepMonitorRead, StageAfterKill, S
 const (
 	// UnitMissedStores is 1 when the reader did not read the stored value
 	// within its watch (a second), else 0.
-	UnitMissedStores   = "missed-stores"
+	UnitMissedStores   = string(schema.DurableMissedStores)
 	UnitCachedPages    = "cached-pages"    // the record's pages in the page cache (cachestat(2))
 	UnitDirtyPages     = "dirty-pages"     // of them, dirty
 	UnitWritebackPages = "writeback-pages" // of them, under writeback
 	// UnitSinceStore is the time from telling the changer to store to the
 	// step's cachestat, µs: an upper bound on the dirty page's age.
 	UnitSinceStore = "since-store-usec"
-	UnitSyncTime   = "sync-usec" // how long the fdatasync or msync took, µs (step after-sync)
-	UnitLostPerOp  = "lost/op"   // increments lost per increment made
+	UnitSyncTime   = string(schema.DurableSyncTime) // how long the fdatasync or msync took, µs (step after-sync)
+	UnitLostPerOp  = string(schema.CountLostPerOp)  // increments lost per increment made
 )
 
 // Configuration keys of the durability output (the file's lines before the
@@ -74,25 +76,17 @@ const (
 	UnmeasuredPrefix   = "not measured here: "
 )
 
-// evidenceUnits are the units above that have a direction, by benchmark.
-var evidenceUnits = map[string][]UnitInfo{
-	BenchDurable: {
-		{UnitMissedStores, "lower", "1 when the reader did not read the stored value within a second, else 0"},
-		{UnitSyncTime, "lower", "time the fdatasync or msync after the last close took, µs"},
-	},
-	BenchCount: {{UnitLostPerOp, "lower", "counter increments lost per increment made"}},
+// evidenceUnits are the units above that have a direction (in schema's
+// registry), by benchmark.
+var evidenceUnits = map[string][]schema.Unit{
+	BenchDurable: {schema.DurableMissedStores, schema.DurableSyncTime},
+	BenchCount:   {schema.CountLostPerOp},
 }
 
 // WriteEvidenceUnits writes a "Unit <unit> better=<dir>" line for each unit
 // of bench's results (BenchDurable or BenchCount) that has a direction.
 func WriteEvidenceUnits(w *benchfmt.Writer, bench string) error {
-	for _, u := range evidenceUnits[bench] {
-		md := &benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: u.Unit, Key: "better"}, OrigUnit: u.Unit, Value: u.Better}
-		if err := w.Write(md); err != nil {
-			return fmt.Errorf("ipc: writing unit lines: %w", err)
-		}
-	}
-	return nil
+	return schema.WriteUnits(w, evidenceUnits[bench]...)
 }
 
 // configLines returns config and whether durability was measured in r,

@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchunit"
+
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 func isUsage(err error) bool { return errors.Is(err, ErrUsage) }
@@ -105,12 +107,12 @@ func TestParseWait(t *testing.T) {
 func TestUnitsNotTidied(t *testing.T) {
 	for _, u := range Units() {
 		for _, v := range []float64{0, 1.5, 1e-7, 12345} {
-			if tv, tu := benchunit.Tidy(v, u.Unit); tu != u.Unit || tv != v {
+			if tv, tu := benchunit.Tidy(v, string(u.Unit)); tu != string(u.Unit) || tv != v {
 				t.Errorf("benchunit.Tidy(%v, %q) = %v, %q; want it unchanged", v, u.Unit, tv, tu)
 			}
 		}
-		if (u.Better != "lower" && u.Unit != UnitBatchRT) || u.Desc == "" {
-			t.Errorf("unit %q: Better %q, Desc %q", u.Unit, u.Better, u.Desc)
+		if (u.Better != schema.LowerIsBetter && u.Unit != schema.IPCBatchRT) || u.Meaning == "" {
+			t.Errorf("unit %q: Better %v, Meaning %q", u.Unit, u.Better, u.Meaning)
 		}
 	}
 }
@@ -146,10 +148,10 @@ func TestBenchfmtRoundTrip(t *testing.T) {
 		t.Errorf("sec/op = %v, %v; want the batch one-way latency, 30.5e-9", v, ok)
 	}
 	for _, u := range Units() {
-		if _, ok := got.Value(u.Unit); !ok {
+		if _, ok := got.Value(string(u.Unit)); !ok {
 			t.Errorf("result lacks unit %s:\n%s", u.Unit, sb.String())
 		}
-		if want := map[string]int{"lower": -1, "higher": 1}[u.Better]; r.Units().GetBetter(u.Unit) != want {
+		if want := int(u.Better); r.Units().GetBetter(string(u.Unit)) != want {
 			t.Errorf("GetBetter(%s) != %d after WriteUnits", u.Unit, want)
 		}
 	}

@@ -10,60 +10,43 @@ import (
 	"time"
 
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // Units of the metrics in a result line, besides ns/op (the batch-timed
-// one-way latency, [Batch]). Latencies are one-way, in nanoseconds. As in
-// package bench's units, none has a bare "ns" or "MB" token, which
-// benchstat would rewrite for non-zero values only and so split one metric
-// into two rows.
+// one-way latency, [Batch]), as benchfmt.Value takes them (a string). Each
+// is schema's unit of the same meaning: the registry there
+// (schema/units.go) holds its direction and meaning, once for the project.
 const (
-	UnitP50       = "p50-nsec"
-	UnitP90       = "p90-nsec"
-	UnitP99       = "p99-nsec"
-	UnitP999      = "p99.9-nsec"
-	UnitMax       = "max-nsec"
-	UnitBatchRT   = "rt/batch"
-	UnitClock     = "clock-nsec"
-	UnitCPUPerMsg = "cpu-nsec/msg"
-	UnitMinFlt    = "minflt/msg"
-	UnitCtxSw     = "ctxsw/msg"
+	UnitP50       = string(schema.IPCP50)
+	UnitP90       = string(schema.IPCP90)
+	UnitP99       = string(schema.IPCP99)
+	UnitP999      = string(schema.IPCP999)
+	UnitMax       = string(schema.IPCMax)
+	UnitBatchRT   = string(schema.IPCBatchRT)
+	UnitClock     = string(schema.IPCClock)
+	UnitCPUPerMsg = string(schema.IPCCPUPerMsg)
+	UnitMinFlt    = string(schema.IPCMinFlt)
+	UnitCtxSw     = string(schema.IPCCtxSw)
 )
 
-// A UnitInfo describes one unit and which direction is an improvement, for
-// the benchfmt "Unit <unit> better=<dir>" line.
-type UnitInfo struct {
-	Unit   string
-	Better string // "lower" or "higher"
-	Desc   string
-}
+// units are the units of [Result.Benchfmt], in the order they appear.
+var units = []schema.Unit{schema.IPCP50, schema.IPCP90, schema.IPCP99, schema.IPCP999, schema.IPCMax,
+	schema.IPCBatchRT, schema.IPCClock, schema.IPCCPUPerMsg, schema.IPCMinFlt, schema.IPCCtxSw}
 
-var units = []UnitInfo{
-	{UnitP50, "lower", "median one-way latency per round trip (each timed alone, halved), raw: it includes half a clock read (clock-nsec); ns/op is the batch figure"},
-	{UnitP90, "lower", "90th percentile one-way latency per round trip, raw, ns"},
-	{UnitP99, "lower", "99th percentile one-way latency per round trip, raw, ns"},
-	{UnitP999, "lower", "99.9th percentile one-way latency per round trip, raw, ns"},
-	{UnitMax, "lower", "largest one-way latency of any round trip, raw, ns"},
-	{UnitBatchRT, "higher", "round trips per batch (K) of ns/op, the batch one-way latency: K round trips timed with two clock reads in all, / 2K, median over batches; K keeps the clock under 1% of a batch"},
-	{UnitClock, "lower", "cost of one clock read on the measuring side, ns: back-to-back reads, the median of 101 means of 100 differences; one is inside every round trip timed alone"},
-	{UnitCPUPerMsg, "lower", "user+system CPU of both sides per one-way message, ns (spinning is not free)"},
-	{UnitMinFlt, "lower", "minor page faults of both sides per message (write-back write-protects a file page; the next store faults)"},
-	{UnitCtxSw, "lower", "context switches of both sides per message"},
+// Units returns the registry's entries of the units of [Result.Benchfmt],
+// in the order they appear.
+func Units() []schema.UnitInfo {
+	out := make([]schema.UnitInfo, len(units))
+	for i, u := range units {
+		out[i], _ = schema.Info(u) // schema's TestUnitsWellFormed and ipc's tests: every one is there
+	}
+	return out
 }
-
-// Units returns the units of [Result.Benchfmt], in the order they appear.
-func Units() []UnitInfo { return slices.Clone(units) }
 
 // WriteUnits writes one "Unit <unit> better=<dir>" line per unit.
-func WriteUnits(w *benchfmt.Writer) error {
-	for _, u := range units {
-		md := &benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: u.Unit, Key: "better"}, OrigUnit: u.Unit, Value: u.Better}
-		if err := w.Write(md); err != nil {
-			return fmt.Errorf("ipc: writing unit lines: %w", err)
-		}
-	}
-	return nil
-}
+func WriteUnits(w *benchfmt.Writer) error { return schema.WriteUnits(w, units...) }
 
 // Metrics returns r's values as a benchmark reports them: ns/op is the
 // batch one-way latency, then the per-round-trip percentiles (none for the

@@ -88,6 +88,14 @@ const (
 	OOMTLB        Unit = "tlb-shootdowns/op" // machine-wide TLB shootdown interrupts per operation
 )
 
+// Units of mmapbench ipc -mode durable (BenchmarkDurable) and -mode count
+// (BenchmarkCount) that have a direction.
+const (
+	DurableMissedStores Unit = "missed-stores" // 1 when the reader did not read the stored value within its watch
+	DurableSyncTime     Unit = "sync-usec"     // how long the fdatasync or msync took, µs
+	CountLostPerOp      Unit = "lost/op"       // counter increments lost per increment made
+)
+
 // IPCPercentiles are the per-round-trip latency units of an IPC row, in
 // increasing order, with their short labels.
 var IPCPercentiles = []struct {
@@ -163,6 +171,10 @@ var registry = []UnitInfo{
 	{IPCCPUPerMsg, LowerIsBetter, "user+system CPU of both sides per one-way message, ns (spinning is not free)"},
 	{IPCMinFlt, LowerIsBetter, "minor page faults of both sides per message (write-back write-protects a file page; the next store faults)"},
 	{IPCCtxSw, LowerIsBetter, "context switches of both sides per message"},
+
+	{DurableMissedStores, LowerIsBetter, "1 when the reader did not read the stored value within a second, else 0 (mmapbench ipc -mode durable)"},
+	{DurableSyncTime, LowerIsBetter, "time the fdatasync or msync after the last close took, µs (mmapbench ipc -mode durable)"},
+	{CountLostPerOp, LowerIsBetter, "counter increments lost per increment made (mmapbench ipc -mode count)"},
 
 	{OOMDeviceRead, LowerIsBetter, "bytes the block device delivered per operation (mmapbench oom): read amplification, 4096 is none for 4KiB reads"},
 	{OOMTLB, LowerIsBetter, "machine-wide TLB shootdown interrupts per operation (mmapbench oom)"},
