@@ -146,7 +146,7 @@ func writeOOM(p printer, rs *results, in Input) {
 				continue
 			}
 			p("**%s, %s blocks**\n\n", strings.ToUpper(patternName(pattern)[:1])+patternName(pattern)[1:], sel[0].row().Key("bs"))
-			t := (&table{}).left("setup").right("cache full after", "start", "steady", "steady ÷ start", "major faults/op", "device bytes/op", "system CPU/op").left("cliff?")
+			t := (&Table{}).Left("setup").Right("cache full after", "start", "steady", "steady ÷ start", "major faults/op", "device bytes/op", "system CPU/op").Left("cliff?")
 			for _, c := range sel {
 				filled := "–"
 				switch {
@@ -159,7 +159,7 @@ func writeOOM(p printer, rs *results, in Input) {
 				if c.Ratio > 0 {
 					ratio = fmt.Sprintf("%.2f", c.Ratio)
 				}
-				t.row(c.Setup, filled, cellMB(c.Start), cellMB(c.Steady), ratio,
+				t.Row(c.Setup, filled, cellMB(c.Start), cellMB(c.Steady), ratio,
 					metric(c.Steady, schema.MajorFaults, trim), metric(c.Steady, schema.OOMDeviceRead, trim),
 					metric(c.Steady, schema.SysCPU, schema.FormatNanos), c.Verdict())
 			}
@@ -243,7 +243,7 @@ func writeBystander(p printer, rs *results) {
 	if len(rows) == 0 {
 		return
 	}
-	t := (&table{}).right("GOMAXPROCS", "readers").left("backend", "mitigation").right("runs", "wake-up p50", "p99", "max", "samples/run", "MB/s")
+	t := (&Table{}).Right("GOMAXPROCS", "readers").Left("backend", "mitigation").Right("runs", "wake-up p50", "p99", "max", "samples/run", "MB/s")
 	usec := func(v float64) string { return schema.FormatNanos(v * 1e3) }
 	for _, procs := range []string{"", "2"} {
 		for _, readers := range schema.Values(rows, "readers") {
@@ -256,7 +256,7 @@ func writeBystander(p printer, rs *results) {
 				if gmp == "" {
 					gmp = "1"
 				}
-				t.row(gmp, readers, br.Backend, br.Mitigation, fmt.Sprint(len(r.Iters)),
+				t.Row(gmp, readers, br.Backend, br.Mitigation, fmt.Sprint(len(r.Iters)),
 					metric(r, schema.WakeP50, usec), metric(r, schema.WakeP99, usec), metric(r, schema.WakeMax, usec),
 					metric(r, schema.WakeSamples, trim), metric(r, schema.MBPerSec, trim))
 			}
@@ -275,7 +275,7 @@ func writeReaders(p printer, rs *results) {
 	if len(rows) == 0 {
 		return
 	}
-	t := (&table{}).left("cache").right("size", "readers", "mmap MB/s", "per reader", "pread MB/s", "per reader", "mmap ÷ pread", "mmap majflt/pass").left("TLB shootdowns/pass (mmap, pread)")
+	t := (&Table{}).Left("cache").Right("size", "readers", "mmap MB/s", "per reader", "pread MB/s", "per reader", "mmap ÷ pread", "mmap majflt/pass").Left("TLB shootdowns/pass (mmap, pread)")
 	perReader := func(v float64) string { return trim(v / 1e6) }
 	for _, cache := range schema.Values(rows, "cache") {
 		for _, size := range schema.Values(rs.Select("Readers", schema.Keys{"cache": cache}), "size") {
@@ -290,7 +290,7 @@ func writeReaders(p printer, rs *results) {
 					if ok1 && ok2 && b > 0 {
 						ratio = fmt.Sprintf("%.2f", a/b)
 					}
-					t.row(cache, size, k,
+					t.Row(cache, size, k,
 						metric(m, schema.MBPerSec, trim), metric(m, schema.BytesPerSecPerReader, perReader), metric(r, schema.MBPerSec, trim), metric(r, schema.BytesPerSecPerReader, perReader),
 						ratio, metric(m, schema.MajorFaults, trim), metric(m, schema.TLBShootdownsPerPass, trim)+", "+metric(r, schema.TLBShootdownsPerPass, trim))
 				}

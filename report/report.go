@@ -57,16 +57,16 @@ func Write(w io.Writer, in Input) error {
 	p("Written by `mmapbench report` (`make report`) from %s. Do not edit: every number and verdict below is computed from those files, by the rules stated here.\n\n",
 		fileList(in.Files))
 
-	machine := (&table{}).left("key", "value")
+	machine := (&Table{}).Left("key", "value")
 	for _, c := range rs.Config {
-		machine.row(c.Key, c.Value)
+		machine.Row(c.Key, c.Value)
 	}
 	p("## Machine\n\n%s\n", machine)
 
 	claims := claims(rs, in.Durable, in.Counts)
-	ct := (&table{}).left("#", "claim", "measured evidence", "verdict")
+	ct := (&Table{}).Left("#", "claim", "measured evidence", "verdict")
 	for i, c := range claims {
-		ct.row(fmt.Sprint(i+1), c.Text, strings.Join(c.Evidence, "<br>"), "**"+c.Verdict+"**")
+		ct.Row(fmt.Sprint(i+1), c.Text, strings.Join(c.Evidence, "<br>"), "**"+c.Verdict+"**")
 	}
 	p("## The article's claims\n\n%s", ct)
 	p("\nHow each verdict is computed (report/claims.go; Tie = %.0f%%: medians closer than that count as level, because samples vary by 5–15%% on the reference machine):\n\n", 100*Tie)
@@ -178,10 +178,10 @@ func writeReads(p printer, rs *results) {
 			}
 			p("## Reads: %s, %s file, 1 thread\n\n%s. Median time per read and throughput (BenchmarkRead, pattern=%s); cold cells add the bytes read from the device per read (`dev-B/op`).\n\n",
 				patternName(pattern), size, strings.Join(regimes, "; "), pattern)
-			t := (&table{}).left("backend", "access")
+			t := (&Table{}).Left("backend", "access")
 			for _, c := range pc {
 				for _, bs := range bss {
-					t.right(c + " " + bs)
+					t.Right(c + " " + bs)
 				}
 			}
 			for _, be := range plot.ReadBackends {
@@ -209,7 +209,7 @@ func writeReads(p printer, rs *results) {
 							cells = append(cells, s)
 						}
 					}
-					t.row(cells...)
+					t.Row(cells...)
 				}
 			}
 			p("%s\n", t)
@@ -230,11 +230,11 @@ func writeAdvisedReads(p printer, rs *results, m machine) {
 	if len(rs.Select("Read", schema.Keys{"advice": "rand", "threads": "1"})) == 0 {
 		return
 	}
-	t := (&table{}).left("backend", "access", "regime", "read").right("median", "dev per read")
+	t := (&Table{}).Left("backend", "access", "regime", "read").Right("median", "dev per read")
 	for _, be := range plot.ReadBackends {
 		for _, r := range rs.Select("Read", schema.Keys{"backend": be, "advice": "rand", "threads": "1"}) {
 			n, _ := schema.ParseSize(r.Key("size"))
-			t.row(be, r.Key("access"), m.words(r.Key("cache"), n), r.Key("pattern")+" "+r.Key("bs"), cell(r), metric(r, schema.DeviceBytes, schema.FormatBytes))
+			t.Row(be, r.Key("access"), m.words(r.Key("cache"), n), r.Key("pattern")+" "+r.Key("bs"), cell(r), metric(r, schema.DeviceBytes, schema.FormatBytes))
 		}
 	}
 	p("## Reads with random advice (MADV_RANDOM, POSIX_FADV_RANDOM)\n\nMedian time per read, throughput and device bytes per read (BenchmarkRead, advice=rand): the hint turns read-around and read-ahead off.\n\n%s\n", t)
@@ -290,7 +290,7 @@ func writeOpenRead(p printer, rs *results) {
 			ordered = append(ordered, be)
 		}
 	}
-	t := (&table{}).right("file size").right(ordered...).right("mmap ÷ pread")
+	t := (&Table{}).Right("file size").Right(ordered...).Right("mmap ÷ pread")
 	for _, size := range schema.Values(rows, "size") {
 		at := func(be string) *schema.Row { return rs.row("OpenRead", schema.Keys{"backend": be, "size": size}) }
 		cells := []string{size}
@@ -303,7 +303,7 @@ func writeOpenRead(p printer, rs *results) {
 		if ok1 && ok2 {
 			ratio = fmt.Sprintf("%.2f", tm/tp)
 		}
-		t.row(append(cells, ratio)...)
+		t.Row(append(cells, ratio)...)
 	}
 	p("## One-shot reads: the crossover\n\nMedian time to open a warm file, read every byte once and close it (BenchmarkOpenRead).\n\n%s", t)
 	if c := crossover(rs); c != "" {
@@ -317,12 +317,12 @@ func writeWrites(p printer, rs *results) {
 	if !rs.Has("Write") {
 		return
 	}
-	t := (&table{}).left("backend", "access", "block", "cache").right("write", "write + sync/64")
+	t := (&Table{}).Left("backend", "access", "block", "cache").Right("write", "write + sync/64")
 	for _, be := range plot.ReadBackends {
 		for _, r := range rs.Select("Write", schema.Keys{"backend": be}) {
 			k, _ := r.Case()
 			k.Sync = 64
-			t.row(be, r.Key("access"), r.Key("bs"), r.Key("cache"), cell(r), cell(rs.kase("WriteSync", k)))
+			t.Row(be, r.Key("access"), r.Key("bs"), r.Key("cache"), cell(r), cell(rs.kase("WriteSync", k)))
 		}
 	}
 	p("## Writes\n\nMedian time per write (BenchmarkWrite) and with a sync (msync or fdatasync) every 64 writes (BenchmarkWriteSync, per write).\n\n%s\n", t)
@@ -333,12 +333,12 @@ func writeFaults(p printer, rs *results) {
 	if len(rows) == 0 {
 		return
 	}
-	t := (&table{}).left("access", "populate").right("file size", "faults/op", "faults per 4KiB page", "time per page")
+	t := (&Table{}).Left("access", "populate").Right("file size", "faults/op", "faults per 4KiB page", "time per page")
 	for _, r := range rows {
 		f, _ := r.Median(schema.MinorFaults)
 		fp, _ := r.Median(schema.MinfltPerPage)
 		np, _ := r.Median(schema.NsecPerPage)
-		t.row(r.Key("access"), r.Key("populate"), r.Key("size"), trim(f), fmt.Sprintf("%.4f", fp), schema.FormatNanos(np))
+		t.Row(r.Key("access"), r.Key("populate"), r.Key("size"), trim(f), fmt.Sprintf("%.4f", fp), schema.FormatNanos(np))
 	}
 	p("## Page faults\n\nMap a warm file, touch every page once, unmap (BenchmarkFault): medians.\n\n%s\n", t)
 }
@@ -352,11 +352,11 @@ func trim(v float64) string {
 
 func writeIPC(p printer, rs *results) {
 	rows := rs.Select("IPC", nil)
-	t := (&table{}).left("backend", "wait").right("runs", "batch", "K")
+	t := (&Table{}).Left("backend", "wait").Right("runs", "batch", "K")
 	for _, pc := range schema.IPCPercentiles {
-		t.right(pc.Label)
+		t.Right(pc.Label)
 	}
-	t.right("clock", "× floor", "CPU per message", "page faults per message")
+	t.Right("clock", "× floor", "CPU per message", "page faults per message")
 	for _, wb := range append([]string{""}, schema.Values(rows, "writeback")...) {
 		for _, wait := range schema.Values(rows, "wait") {
 			floor, hasFloor := ipcFigure(ipcRow(rs, "floor", wait, ""), schema.NsPerOp)
@@ -388,7 +388,7 @@ func writeIPC(p printer, rs *results) {
 				}
 				cpu, _ := r.Median(schema.IPCCPUPerMsg)
 				flt, _ := r.Median(schema.IPCMinFlt)
-				t.row(append(cells, schema.FormatNanos(cpu), fmt.Sprintf("%.4f", flt))...)
+				t.Row(append(cells, schema.FormatNanos(cpu), fmt.Sprintf("%.4f", flt))...)
 			}
 		}
 	}

@@ -191,23 +191,14 @@ func TestCliffsByDevice(t *testing.T) {
 		t.Errorf("runs per device %v, want 10 on vda and 10 on zram1", seen)
 	}
 
-	dir := t.TempDir()
-	old := filepath.Join(dir, "old-oom.txt")
-	lines := "BenchmarkOOM/config=mmap/pattern=rand/bs=4KiB/readers=1/limit=256MiB/size=2GiB/phase=start\t100\t1000 ns/op\n" +
-		"BenchmarkOOM/config=mmap/pattern=rand/bs=4KiB/readers=1/limit=256MiB/size=2GiB/phase=steady\t100\t2000 ns/op\n"
-	if err := os.WriteFile(old, []byte(lines), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rs, err := schema.Load(old)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs := Cliffs(rs)
+	old := loadText(t, "BenchmarkOOM/config=mmap/pattern=rand/bs=4KiB/readers=1/limit=256MiB/size=2GiB/phase=start\t100\t1000 ns/op\n"+
+		"BenchmarkOOM/config=mmap/pattern=rand/bs=4KiB/readers=1/limit=256MiB/size=2GiB/phase=steady\t100\t2000 ns/op\n")
+	cs := Cliffs(old.Results)
 	if len(cs) != 1 || cs[0].Device != "" || cs[0].Ratio != 0.5 {
 		t.Fatalf("Cliffs of results without a device = %+v, want one mmap run with ratio 0.5", cs)
 	}
 	var b strings.Builder
-	writeOOM(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, newResults(rs), Input{})
+	writeOOM(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, old, Input{})
 	if !strings.Contains(b.String(), "### On the bench directory's device: a 2GiB file, 1 reader(s), limit 256MiB") {
 		t.Errorf("section heading for results without a device is missing:\n%s", b.String())
 	}

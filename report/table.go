@@ -5,24 +5,25 @@ import (
 	"strings"
 )
 
-// A table is a Markdown table: a header of columns, each left- or
+// A Table is a Markdown table: a header of columns, each left- or
 // right-aligned (figures are right-aligned so that their digits line up),
-// and rows of cells. Every table of the report is built with it, so that
-// a cell count that does not match the header is a panic in the tests,
-// not a table GitHub draws askew.
-type table struct {
+// and rows of cells. Every Markdown table of the project is built with it
+// (the report's, mmapbench verdicts'), so that a cell count that does not
+// match the header is a panic in the tests, not a table GitHub draws
+// askew. The zero value is an empty table.
+type Table struct {
 	cols    []string
 	aligned []bool // right-aligned
 	rows    [][]string
 }
 
-// left adds left-aligned columns.
-func (t *table) left(names ...string) *table { return t.add(false, names) }
+// Left adds left-aligned columns.
+func (t *Table) Left(names ...string) *Table { return t.add(false, names) }
 
-// right adds right-aligned columns.
-func (t *table) right(names ...string) *table { return t.add(true, names) }
+// Right adds right-aligned columns.
+func (t *Table) Right(names ...string) *Table { return t.add(true, names) }
 
-func (t *table) add(right bool, names []string) *table {
+func (t *Table) add(right bool, names []string) *Table {
 	for _, n := range names {
 		t.cols = append(t.cols, n)
 		t.aligned = append(t.aligned, right)
@@ -30,8 +31,8 @@ func (t *table) add(right bool, names []string) *table {
 	return t
 }
 
-// row adds a row; it must have one cell per column.
-func (t *table) row(cells ...string) {
+// Row adds a row; it must have one cell per column.
+func (t *Table) Row(cells ...string) {
 	if len(cells) != len(t.cols) {
 		panic(fmt.Sprintf("report: table row with %d cells for %d columns: %q", len(cells), len(t.cols), cells))
 	}
@@ -40,7 +41,7 @@ func (t *table) row(cells ...string) {
 
 // String is the table in Markdown, one line per row, each ending in a
 // newline. A "|" in a cell is escaped, so it cannot split the cell.
-func (t *table) String() string {
+func (t *Table) String() string {
 	var b strings.Builder
 	line := func(cells []string) {
 		b.WriteString("|")

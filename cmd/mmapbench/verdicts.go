@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	mdreport "github.com/mmapbench/mmapbench/report"
 )
@@ -42,19 +41,19 @@ func runVerdicts(args []string, stdout, stderr io.Writer) int {
 	}
 
 	// The table: one row per claim, one column per run, the verdict's class.
-	fprintf(stdout, "| claim |")
+	t := (&mdreport.Table{}).Left("claim")
 	for i := range runs {
-		fprintf(stdout, " run %d |", i+1)
+		t.Left(fmt.Sprintf("run %d", i+1))
 	}
-	fprintf(stdout, " agree |\n|---|%s---|\n", strings.Repeat("---|", len(runs)))
+	t.Left("agree")
 	allAgree := true
 	row := func(name string, key func(mdreport.Verdicts) (cell, key string)) {
-		fprintf(stdout, "| %s |", name)
+		cells := []string{name}
 		counts := map[string]int{}
 		for _, r := range runs {
 			c, k := key(r)
 			counts[k]++
-			fprintf(stdout, " %s |", c)
+			cells = append(cells, c)
 		}
 		most := 0
 		for _, n := range counts {
@@ -63,7 +62,7 @@ func runVerdicts(args []string, stdout, stderr io.Writer) int {
 		if most < len(runs) {
 			allAgree = false
 		}
-		fprintf(stdout, " %d of %d |\n", most, len(runs))
+		t.Row(append(cells, fmt.Sprintf("%d of %d", most, len(runs)))...)
 	}
 	for i := range runs[0].Claims {
 		row(fmt.Sprintf("%d. %s", i+1, runs[0].Claims[i].Text), func(v mdreport.Verdicts) (string, string) {
@@ -76,6 +75,7 @@ func runVerdicts(args []string, stdout, stderr io.Writer) int {
 		}
 		return v.Crossover, v.Crossover
 	})
+	fprintf(stdout, "%s", t)
 
 	// What each distinct verdict said, with the runs that said it.
 	fprintf(stdout, "\n")
