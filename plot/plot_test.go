@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mmapbench/mmapbench/schema"
@@ -86,5 +87,18 @@ func TestRenderWithoutData(t *testing.T) {
 		if !errors.Is(r.Err, schema.ErrNoData) || len(r.Files) != 0 {
 			t.Errorf("%s: err %v, files %q; want ErrNoData and no file", r.Figure.Name, r.Err, r.Files)
 		}
+	}
+}
+
+// A figure whose rows have a key the figure does not give is an error
+// naming it, not a figure with lines missing.
+func TestRenderRefusesRowsWithUnknownKeys(t *testing.T) {
+	rs, err := schema.Read(strings.NewReader("BenchmarkOpenRead/backend=pread/size=4KiB/regime=x-2 100 1000 ns/op\n"), "r.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var le *schema.LookupError
+	if _, err := Render(rs, t.TempDir(), []string{"svg"}); !errors.As(err, &le) || !strings.Contains(err.Error(), "regime") {
+		t.Errorf("Render = %v; want a LookupError naming the key regime", err)
 	}
 }

@@ -203,3 +203,26 @@ func TestCliffsByDevice(t *testing.T) {
 		t.Errorf("section heading for results without a device is missing:\n%s", b.String())
 	}
 }
+
+// A row with a key the report does not give (a harness that added an axis
+// to BenchmarkOpenRead) makes the report fail, naming the key, instead of
+// printing its cells as "–" (issue 13).
+func TestWriteRefusesRowsWithUnknownKeys(t *testing.T) {
+	rs, err := schema.Read(strings.NewReader(strings.Join([]string{
+		"BenchmarkRead/backend=pread/access=copy/pattern=seq/bs=4KiB/cache=warm/size=16MiB/advice=none/threads=1-2 100 1000 ns/op",
+		"BenchmarkIPC/backend=mmap/wait=spin-2 100 30 ns/op",
+		"BenchmarkOpenRead/backend=pread/size=4KiB/regime=x-2 100 1000 ns/op",
+		"BenchmarkOpenRead/backend=mmap/size=4KiB/regime=x-2 100 3000 ns/op",
+	}, "\n")+"\n"), "r.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Input{Files: Files{Bench: "r.txt", IPC: "r.txt"}, Results: rs}
+	var le *schema.LookupError
+	if err := Write(&bytes.Buffer{}, in); !errors.As(err, &le) || !strings.Contains(err.Error(), "regime") {
+		t.Errorf("Write = %v; want a LookupError naming the key regime", err)
+	}
+	if _, err := VerdictsOf(in); !errors.As(err, &le) {
+		t.Errorf("VerdictsOf = %v; want a LookupError", err)
+	}
+}
