@@ -135,25 +135,13 @@ func WriteTable(w io.Writer, results []Result) error {
 	}
 	fmt.Fprintf(w, "\n%s\n", TableCaption)
 	for _, wt := range slices.Sorted(maps.Keys(bares)) {
-		f, b := medianOf(floors[wt]), medianOf(bares[wt])
+		f, b := schema.Center(floors[wt]), schema.Center(bares[wt])
 		if f > 0 && b > 0 {
 			fmt.Fprintf(w, "floor ÷ floor-bare (wait=%s, medians of %d and %d rounds): %.1f ÷ %.1f ns = %.2f: the harness's own cost in the floor row\n",
 				wt, len(floors[wt]), len(bares[wt]), f, b, f/b)
 		}
 	}
 	return nil
-}
-
-// medianOf returns the median of xs, 0 for none.
-func medianOf(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Sorted(slices.Values(xs))
-	if n := len(s); n%2 == 0 {
-		return (s[n/2-1] + s[n/2]) / 2
-	}
-	return s[len(s)/2]
 }
 
 // ns formats nanoseconds with one decimal below 100 and none above.

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/mmapbench/mmapbench/schema"
@@ -195,12 +194,7 @@ func referenceSamples(rows []*schema.Row, unit schema.Unit) []float64 {
 		for j, s := range sets {
 			col[j] = s[i]
 		}
-		slices.Sort(col)
-		if n := len(col); n%2 == 1 {
-			out[i] = col[n/2]
-		} else {
-			out[i] = (col[n/2-1] + col[n/2]) / 2
-		}
+		out[i] = center(col)
 	}
 	return out
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aclements/go-moremath/stats"
 	"golang.org/x/perf/benchmath"
+
+	"github.com/mmapbench/mmapbench/schema"
 )
 
 // Alpha is the significance level of the report's decisions: the gate's own
@@ -108,15 +110,8 @@ func pairedP(candidate, reference []float64) float64 {
 	return res.P
 }
 
-// center is benchstat's center of xs (benchmath.AssumeNothing: the
-// median), as Row.Median computes it; 0 for no samples.
-func center(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := benchmath.NewSample(slices.Clone(xs), &benchmath.DefaultThresholds)
-	return benchmath.AssumeNothing.Summary(s, 0.95).Center
-}
+// center is benchstat's center of xs, as Row.Median computes it.
+var center = schema.Center
 
 // words says what the comparison decided, for evidence: "3.10× faster",
 // "1.35× slower" or "level".

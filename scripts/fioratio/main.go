@@ -107,15 +107,8 @@ func readFio(dir string) (fioResults, error) {
 	return res, nil
 }
 
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
+// median is the median of xs (benchstat's center).
+var median = schema.Center
 
 // spread is (max-min)/median in percent: how far apart the rounds were.
 func spread(xs []float64) float64 {
