@@ -17,6 +17,16 @@ func write(t *testing.T, name string, lines ...string) string {
 	return path
 }
 
+// load loads lines written to a file, failing the test on an error.
+func load(t *testing.T, lines ...string) *Results {
+	t.Helper()
+	rs, err := Load(write(t, "r.txt", lines...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
 func TestLoadErrorsNameFileAndLine(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "missing.txt")
 	if _, err := Load(missing); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), missing) {
@@ -37,16 +47,13 @@ func TestLoadErrorsNameFileAndLine(t *testing.T) {
 }
 
 func TestMedianAndValues(t *testing.T) {
-	rs, err := Load(write(t, "r.txt",
+	rs := load(t,
 		"BenchmarkOpenRead/backend=mmap/size=4KiB-2 10 30 ns/op 100 MB/s",
 		"BenchmarkOpenRead/backend=mmap/size=4KiB-2 10 10 ns/op 300 MB/s",
 		"BenchmarkOpenRead/backend=mmap/size=4KiB-2 10 20 ns/op 200 MB/s",
 		"BenchmarkOpenRead/backend=mmap/size=64B-2 10 1 ns/op",
 		"BenchmarkReaders2/readers=8 1 1 ns/op",
-		"BenchmarkReaders2/readers=1 1 1 ns/op"))
-	if err != nil {
-		t.Fatal(err)
-	}
+		"BenchmarkReaders2/readers=1 1 1 ns/op")
 	r, err := rs.Lookup("OpenRead", Keys{"backend": "mmap", "size": "4KiB"})
 	if err != nil || r == nil {
 		t.Fatalf("Lookup(OpenRead, mmap, 4KiB) = %v, %v", r, err)
@@ -73,15 +80,12 @@ func TestMedianAndValues(t *testing.T) {
 // give is an error naming the key, not an empty cell; one that misses
 // because the case was not run is (nil, nil).
 func TestLookupNamesExtraKeys(t *testing.T) {
-	rs, err := Load(write(t, "r.txt",
+	rs := load(t,
 		"BenchmarkIPC/backend=mmap/wait=spin/writeback=1ms-2 10 30 ns/op",
 		"BenchmarkIPC/backend=memfd/wait=spin-2 10 30 ns/op",
 		"BenchmarkIPC/backend=memfd/wait=spin/writeback=1ms-2 10 30 ns/op",
 		"BenchmarkBystander/backend=mmap 10 1 ns/op",
-		"BenchmarkBystander/backend=mmap-2 10 1 ns/op"))
-	if err != nil {
-		t.Fatal(err)
-	}
+		"BenchmarkBystander/backend=mmap-2 10 1 ns/op")
 	r, err := rs.Lookup("IPC", Keys{"backend": "mmap", "wait": "spin"})
 	var le *LookupError
 	if r != nil || !errors.As(err, &le) || strings.Join(le.Extra, ",") != "writeback" || !strings.Contains(err.Error(), "writeback") {
@@ -111,13 +115,10 @@ func TestCaseLookup(t *testing.T) {
 	c := Case{Backend: "mmap", Access: View, Pattern: Rand, BS: 4 << 10, Cache: Cold, Size: 16 << 20, Advice: AdviceRand, Threads: 1}
 	other := c
 	other.Backend = "pread"
-	rs, err := Load(write(t, "r.txt",
+	rs := load(t,
 		"BenchmarkRead/"+c.Name()+"-2 10 30 ns/op",
 		"BenchmarkRead/"+c.Name()+"-2 10 50 ns/op",
-		"BenchmarkWriteSync/"+Case{Backend: "mmap", BS: 4096, Size: 1 << 20, Threads: 1, Sync: 64}.Name()+"-2 10 50 ns/op"))
-	if err != nil {
-		t.Fatal(err)
-	}
+		"BenchmarkWriteSync/"+Case{Backend: "mmap", BS: 4096, Size: 1 << 20, Threads: 1, Sync: 64}.Name()+"-2 10 50 ns/op")
 	r, err := rs.Case("Read", c)
 	if err != nil || r == nil || len(r.Samples(NsPerOp)) != 2 {
 		t.Fatalf("Case(Read, %s) = %v, %v; want the row with 2 samples", c.Name(), r, err)
