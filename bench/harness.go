@@ -1,11 +1,14 @@
 package bench
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mmapbench/mmapbench/impl"
@@ -18,6 +21,7 @@ import (
 type TB interface {
 	Helper()
 	Cleanup(func())
+	Error(args ...any)
 	Fatal(args ...any)
 	Fatalf(format string, args ...any)
 	Skip(args ...any)
@@ -84,6 +88,21 @@ func (h *Harness) SharedFile(tb TB, size int64) string {
 	h.files[size] = p
 	return p
 }
+
+// newFile makes a new filled file of size bytes in Dir for one case (see
+// FillNew), removed when the case ends.
+func (h *Harness) newFile(tb TB, name string, size int64) string {
+	tb.Helper()
+	path := filepath.Join(h.Dir, fmt.Sprintf("%s-%d", name, fileSeq.Add(1)))
+	tb.Cleanup(func() {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			tb.Error(err)
+		}
+	})
+	return FillNew(tb, path, size)
+}
+
+var fileSeq atomic.Int64
 
 // sharedMemStore returns the run's filled store of size bytes for be, a
 // backend without a file (null): making and filling a 4GiB buffer for

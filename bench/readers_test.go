@@ -110,7 +110,7 @@ func TestReadersShareEveryBlock(t *testing.T) {
 	const bs = 4 << 10
 	for _, size := range []int64{bs, 8 * bs, 1 << 20} {
 		blocks := uint64(size / bs)
-		path := createFilled(t, "readers", size)
+		path := harness.newFile(t, "readers", size)
 		for _, ba := range []struct {
 			backend string
 			access  schema.Access
