@@ -108,7 +108,7 @@ type coldStretch struct {
 
 func newColdStretch(c schema.Case) coldStretch {
 	st := coldStretch{stretches: 1, limit: 1}
-	st.bounded = c.Cache == schema.Cold && c.Pattern == schema.Rand && !c.Advice.OneShot()
+	st.bounded = c.Cache == schema.Cold && c.Pattern != schema.Seq && !c.Advice.OneShot()
 	st.budget = coldBudget * float64(c.Size)
 	return st
 }

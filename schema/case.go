@@ -29,22 +29,77 @@ func ParseAccess(s string) (Access, error) {
 	return Access(i), err
 }
 
-// Pattern is the order in which a pass visits the blocks.
-type Pattern uint8
+// Pattern is the order in which a case visits the blocks: seq and rand
+// visit every block once per pass; hot and zipf draw blocks with
+// replacement from a skewed distribution (a pass is then as many draws as
+// there are blocks). A Pattern is a comparable value; the zero value is Seq.
+type Pattern struct {
+	kind  patternKind
+	theta float64 // zipf's exponent
+}
+
+type patternKind uint8
 
 const (
-	Seq  Pattern = iota // block 0, 1, 2, ...
-	Rand                // every block once per pass, in the project's random order (bench.Order)
+	seqKind  patternKind = iota // block 0, 1, 2, ...
+	randKind                    // every block once per pass, in the project's random order (bench.Order)
+	hotKind                     // fio's zoned:90/10: 90% of draws go to 10% of the blocks
+	zipfKind                    // the block of rank r is drawn with probability ∝ 1/r^θ
 )
 
-var patternNames = []string{"seq", "rand"}
+var (
+	Seq  = Pattern{kind: seqKind}
+	Rand = Pattern{kind: randKind}
+	// Hot is fio's zoned:90/10: 90% of the draws fall on 10% of the
+	// blocks, uniformly within each zone. The hot blocks are scattered
+	// over the file by the project's permutation, not one range.
+	Hot = Pattern{kind: hotKind}
+)
 
-func (p Pattern) String() string { return enumString("pattern", patternNames, int(p)) }
+// DefaultTheta is zipf's exponent when a name says only "zipf": YCSB's.
+const DefaultTheta = 0.99
 
-// ParsePattern parses "seq" or "rand".
+// Zipf returns the Zipf pattern with exponent theta: the block of rank r
+// (1-based, ranks scattered over the file by the project's permutation) is
+// drawn with probability proportional to 1/r^theta. ParsePattern accepts
+// 0 < theta ≤ 4 except 1.
+func Zipf(theta float64) Pattern { return Pattern{kind: zipfKind, theta: theta} }
+
+// IsZipf reports whether p is a Zipf pattern, and its exponent.
+func (p Pattern) IsZipf() (theta float64, ok bool) { return p.theta, p.kind == zipfKind }
+
+// Passes reports whether the pattern visits every block once per pass
+// (seq, rand) rather than drawing blocks with replacement (hot, zipf).
+func (p Pattern) Passes() bool { return p.kind == seqKind || p.kind == randKind }
+
+var patternNames = []string{"seq", "rand", "hot", "zipf"}
+
+func (p Pattern) String() string {
+	s := enumString("pattern", patternNames, int(p.kind))
+	if p.kind == zipfKind {
+		s += ":" + strconv.FormatFloat(p.theta, 'g', -1, 64)
+	}
+	return s
+}
+
+// ParsePattern parses "seq", "rand", "hot", or "zipf:θ" (plain "zipf" is
+// zipf:0.99).
 func ParsePattern(s string) (Pattern, error) {
-	i, err := parseEnum("pattern", patternNames, s)
-	return Pattern(i), err
+	if rest, ok := strings.CutPrefix(s, "zipf"); ok && (rest == "" || rest[0] == ':') {
+		if rest == "" {
+			return Zipf(DefaultTheta), nil
+		}
+		theta, err := strconv.ParseFloat(rest[1:], 64)
+		if err != nil || !(theta > 0 && theta <= 4) || theta == 1 {
+			return Pattern{}, fmt.Errorf("pattern %q: want zipf:θ with 0 < θ ≤ 4 and θ ≠ 1, such as zipf:0.99", s)
+		}
+		return Zipf(theta), nil
+	}
+	i, err := parseEnum("pattern", patternNames[:zipfKind], s)
+	if err != nil {
+		return Pattern{}, fmt.Errorf("%w, or zipf:θ", err)
+	}
+	return Pattern{kind: patternKind(i)}, nil
 }
 
 // Cache is the page-cache state the timed loop starts from (and, for cold

@@ -24,13 +24,13 @@ func TestCaseName(t *testing.T) {
 func TestParseNameRoundTrip(t *testing.T) {
 	axes := Axes{
 		Backends: []string{"mmap", "pread", "null"},
-		Accesses: []Access{Copy, View}, Patterns: []Pattern{Seq, Rand},
+		Accesses: []Access{Copy, View}, Patterns: []Pattern{Seq, Rand, Hot, Zipf(0.99)},
 		Blocks: []int64{64, 4 << 10, 1 << 20}, Caches: []Cache{Warm, Cold}, Sizes: []int64{16 << 20, 4 << 30},
 		Advice:  []Advice{AdviceNone, AdviceSeq, AdviceRand, AdviceWillNeed, AdvicePopulate, AdviceHugePage},
 		Threads: []int{1, 2, 16}, Syncs: []int{0, 1, 64},
 	}
 	cs := axes.Product(nil)
-	if want := 3 * 2 * 2 * 3 * 2 * 2 * 6 * 3 * 3; len(cs) != want {
+	if want := 3 * 2 * 4 * 3 * 2 * 2 * 6 * 3 * 3; len(cs) != want {
 		t.Fatalf("Product gave %d cases, want %d", len(cs), want)
 	}
 	seen := map[string]bool{}
@@ -76,7 +76,11 @@ func TestParseNameErrors(t *testing.T) {
 	const ok = "backend=mmap/access=copy/pattern=seq/bs=4KiB/cache=warm/size=16MiB/advice=none/threads=1"
 	for _, tc := range []struct{ name, want string }{
 		{strings.Replace(ok, "access=copy", "access=mmap", 1), `access "mmap": want one of copy, view`},
-		{strings.Replace(ok, "pattern=seq", "pattern=stride", 1), `pattern "stride": want one of seq, rand`},
+		{strings.Replace(ok, "pattern=seq", "pattern=stride", 1), `pattern "stride": want one of seq, rand, hot, or zipf:θ`},
+		{strings.Replace(ok, "pattern=seq", "pattern=zipf:1", 1), `pattern "zipf:1": want zipf:θ with 0 < θ ≤ 4 and θ ≠ 1`},
+		{strings.Replace(ok, "pattern=seq", "pattern=zipf:-1", 1), `pattern "zipf:-1"`},
+		{strings.Replace(ok, "pattern=seq", "pattern=zipf0.9", 1), `pattern "zipf0.9"`},
+		{strings.Replace(ok, "pattern=seq", "pattern=zipf:", 1), `pattern "zipf:"`},
 		{strings.Replace(ok, "cache=warm", "cache=hot", 1), `cache "hot": want one of warm, cold`},
 		{strings.Replace(ok, "advice=none", "advice=normal", 1), `advice "normal": want one of none`},
 		{strings.Replace(ok, "bs=4KiB", "bs=4KB", 1), `size "4KB"`},
@@ -95,6 +99,14 @@ func TestParseNameErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ParseName(%q) = %v, want an error containing %q", tc.name, err, tc.want)
 		}
+	}
+	for in, want := range map[string]Pattern{"zipf": Zipf(0.99), "zipf:1.2": Zipf(1.2), "hot": Hot, "seq": Seq} {
+		if got, err := ParsePattern(in); err != nil || got != want {
+			t.Errorf("ParsePattern(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if got := Zipf(0.5).String(); got != "zipf:0.5" {
+		t.Errorf("Zipf(0.5).String() = %q", got)
 	}
 	if got := Access(7).String(); got != "access(7)" {
 		t.Errorf("Access(7).String() = %q", got)
