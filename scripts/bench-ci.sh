@@ -3,8 +3,10 @@
 # builds the file I/O benchmarks of BASE and of HEAD_REF, runs them
 # interleaved on this machine (ABBA, COUNT pairs) and compares them with
 # mmapbench regress, paired: a row fails when the whole 99% interval of its
-# median ratio head/base lies beyond the threshold. base.txt, head.txt, regress.txt (tables and
-# verdict) and regress.meta (commits, settings, exit status) go to OUT.
+# median ratio head/base lies beyond the threshold. base.txt, head.txt
+# (with the pair lines), regress.txt (tables and verdict) and regress.meta
+# (commits, settings, exit status, and the -old/-new command that
+# reproduces the verdict from the two files) go to OUT.
 #
 # Exit status is mmapbench regress's: 0 no regression, 1 regression, 2 bad
 # input or no verdict. Through make, any failure exits 2: read the verdict
@@ -15,10 +17,11 @@
 #   HEAD_REF=HEAD      the git ref to check ("" for the working tree)
 #   OUT=results/ci     where the results files go
 #   COUNT, BENCH, BENCHTIME, THRESHOLD, ALPHA, FILTER   mmapbench regress's
-#                      flags; unset, its -base defaults: 80 pairs of warm
-#                      sequential 4KiB copy reads through every backend (one
-#                      16MiB file) at 0.02s, 2% at alpha 0.01, time,
-#                      throughput and allocation units
+#                      flags; unset, its -base defaults (docs/gate.md): 200
+#                      pairs of warm sequential 4KiB copy reads through every
+#                      backend (one 16MiB file) at 0.005s, about 40 s here;
+#                      -base's threshold at alpha 0.01; time, throughput and
+#                      allocation units
 #   GO=go
 set -euo pipefail
 

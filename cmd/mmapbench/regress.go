@@ -7,9 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -19,15 +22,20 @@ import (
 )
 
 // The gate's settings for -base, calibrated on the project's 2-vCPU VM
-// (README, "The regression gate"). The rows: warm sequential 4KiB copy
-// reads through every backend, five rows of 0.02s a sample, so that 80
-// pairs take about 30 seconds of a 60-second budget here. alpha 0.01: each
-// row's interval is at 99%, which keeps the five rows' joint false-alarm
-// rate low. The threshold: see defaultGateThreshold.
+// (docs/gate.md). The rows: warm sequential 4KiB copy reads through every
+// backend, five rows of 0.005s a sample. Most of a sample's noise here is
+// its process's own (an invocation runs 140ns an op or 165ns and stays
+// there, whatever -benchtime: robust sd of log ns/op 0.083 at 0.02s, 0.100
+// at 0.005s), so more invocations narrow the interval and longer ones do
+// not: 200 pairs at 0.005s take 35s (the gate's mmap row's 99% interval
+// about ±1.3% in three A/A runs), 80 at 0.02s 30s (±2.2% to ±3.3%).
+// alpha 0.01: each row's interval is at 99%, which keeps the joint
+// false-alarm rate of the rows low. The threshold: see
+// defaultGateThreshold.
 const (
 	defaultGateBench     = `^BenchmarkRead$/./access=copy/pattern=seq/bs=4KiB$/cache=warm/./advice=none/threads=1$`
-	defaultGateBenchtime = "0.02s"
-	defaultGateCount     = 80
+	defaultGateBenchtime = "0.005s"
+	defaultGateCount     = 200
 	defaultGateAlpha     = 0.01
 )
 
@@ -97,7 +105,7 @@ func runRegress(args []string, stdout, stderr io.Writer) int {
 	benchtime := fs.String("benchtime", defaultGateBenchtime, "with -base, go test's -benchtime per sample")
 	out := fs.String("out", "", "with -base, keep base.txt, head.txt, regress.txt and regress.meta in this `directory`")
 	var env []string
-	fs.Func("env", "with -base, `KEY=VALUE` set for both binaries (repeatable; default "+strings.Join(defaultGateEnv, " ")+")", func(s string) error {
+	fs.Func("env", "with -base, `KEY=VALUE` set for both binaries, after the default "+strings.Join(defaultGateEnv, " ")+" (repeatable; a key given again overrides it)", func(s string) error {
 		if !strings.Contains(s, "=") {
 			return errors.New("want KEY=VALUE")
 		}
@@ -171,9 +179,9 @@ func runRegress(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if !set["env"] {
-		env = defaultGateEnv
-	}
+	// The defaults first: a later value of a key wins (os/exec keeps the
+	// last), so -env MMAPBENCH_SIZES=1GiB overrides one and keeps the rest.
+	env = append(slices.Clip(defaultGateEnv), env...)
 	g := gateRun{base: *base, head: *head, count: *count, bench: *bench, benchtime: *benchtime, out: *out, env: env, headEnv: headEnv, opt: opt}
 	return g.run(ctx, stdout, stderr)
 }
@@ -274,9 +282,9 @@ func (g gateRun) run(ctx context.Context, stdout, stderr io.Writer) int {
 	if g.out == "" {
 		return code
 	}
-	meta := fmt.Sprintf("base: %s\nhead: %s\nenv: %s\nhead-env: %s\ndate: %s\nhost: %s\nrun: %s\ncount: %d\nbench: %s\nbenchtime: %s\nthreshold: %v\nalpha: %v\nunpaired: %v\nfilter: %s\nexit: %d\n",
+	meta := fmt.Sprintf("base: %s\nhead: %s\nenv: %s\nhead-env: %s\ndate: %s\nhost: %s\nrun: %s\ncount: %d\nbench: %s\nbenchtime: %s\nthreshold: %v\nalpha: %v\nunpaired: %v\nfilter: %s\nexit: %d\nreproduce: %s\n",
 		bins[0].Describe(), bins[1].Describe(), strings.Join(g.env, " "), strings.Join(g.headEnv, " "), start.UTC().Format(time.RFC3339), hostname(), plan.RunID,
-		g.count, g.bench, g.benchtime, g.opt.Threshold, g.opt.Alpha, g.opt.Unpaired, g.opt.Filter, code)
+		g.count, g.bench, g.benchtime, g.opt.Threshold, g.opt.Alpha, g.opt.Unpaired, g.opt.Filter, code, g.reproduce())
 	for name, data := range map[string][]byte{"regress.txt": text.Bytes(), "regress.meta": []byte(meta)} {
 		if err := os.WriteFile(filepath.Join(g.out, name), data, 0o644); err != nil {
 			fprintf(stderr, "mmapbench regress: %v\n", err)
@@ -284,6 +292,32 @@ func (g gateRun) run(ctx context.Context, stdout, stderr io.Writer) int {
 		}
 	}
 	return code
+}
+
+// reproduce is the -old/-new command that gives this run's verdict again
+// from its files: the pair lines in base.txt and head.txt pair them, and
+// -base's threshold, alpha and filter (not -old/-new's defaults) are
+// spelled out.
+func (g gateRun) reproduce() string {
+	cmd := fmt.Sprintf("mmapbench regress -old base.txt -new head.txt -threshold %s -alpha %v -filter %s",
+		formatPercent(g.opt.Threshold), g.opt.Alpha, shellQuote(g.opt.Filter))
+	if g.opt.Unpaired {
+		cmd += " -unpaired"
+	}
+	if len(g.opt.Ignore) > 0 {
+		cmd += " -ignore " + shellQuote(strings.Join(g.opt.Ignore, ","))
+	}
+	return cmd
+}
+
+// formatPercent prints a fraction as parsePercent reads it: 0.02 is "2%".
+func formatPercent(f float64) string {
+	return strconv.FormatFloat(math.Round(1e9*f)/1e7, 'f', -1, 64) + "%" // 0.03 is not 3.0000000000000004%
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func refName(ref string) string {

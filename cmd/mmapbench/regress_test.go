@@ -152,8 +152,35 @@ func BenchmarkWork(b *testing.B) {
 	if code, stdout, stderr := runCapture(append([]string{"regress"}, pairedFiles...)...); code != exitFail || !strings.Contains(stdout, wantVerdict) {
 		t.Errorf("-old/-new on the -base files: exit %d\nstdout:\n%s\nstderr:\n%s\nwant %q", code, stdout, stderr, wantVerdict)
 	}
+	// regress.meta names that command, and it gives the verdict again.
+	meta, err := os.ReadFile(filepath.Join(outDoubled, "regress.meta"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const wantReproduce = "reproduce: mmapbench regress -old base.txt -new head.txt -threshold 2% -alpha 0.01 -filter '.unit:work/op'\n"
+	if !strings.Contains(string(meta), wantReproduce) {
+		t.Errorf("regress.meta:\n%s\nwant a line %q", meta, wantReproduce)
+	}
+	var again []string
+	for _, f := range strings.Fields(strings.TrimPrefix(wantReproduce, "reproduce: mmapbench ")) {
+		f = strings.Trim(f, "'")
+		if strings.HasSuffix(f, ".txt") {
+			f = filepath.Join(outDoubled, f)
+		}
+		again = append(again, f)
+	}
+	if code, stdout, stderr := runCapture(again...); code != exitFail || !strings.Contains(stdout, wantVerdict) {
+		t.Errorf("%q: exit %d\nstdout:\n%s\nstderr:\n%s\nwant %q", again, code, stdout, stderr, wantVerdict)
+	}
 	if code, stdout, _ := runCapture(append([]string{"regress", "-unpaired"}, pairedFiles...)...); code != exitFail || !strings.Contains(stdout, "regress: FAIL: unpaired: 1 of 1 rows regressed by more than 2% at p < 0.01") || !strings.Contains(stdout, "unpaired: unpaired as asked") {
 		t.Errorf("-unpaired on the -base files: exit %d\nstdout:\n%s", code, stdout)
+	}
+
+	// -env reaches both binaries and a -head-env of the same key wins on
+	// the head: base does twice the work, head three times.
+	code, stdout, stderr = runCapture(append(common, "-head", "HEAD", "-env", "TINY_WORK=2", "-head-env", "TINY_WORK=3")...)
+	if code != exitFail || !strings.Contains(stdout, "work/op +50.0%") {
+		t.Errorf("-env TINY_WORK=2 -head-env TINY_WORK=3: exit %d\nstdout:\n%s\nstderr:\n%s\nwant work/op +50.0%%", code, stdout, stderr)
 	}
 
 	code, _, stderr = runCapture("regress", "-base", "no-such-ref")
