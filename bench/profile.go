@@ -266,7 +266,8 @@ func (p profile) readersCases() ([]schema.Case, error) {
 }
 
 // groupCases orders the cases so that the rows a comparison sets side by
-// side run next to each other: every warm case before any cold one (the
+// side run next to each other: every warm case before any partial one and
+// those before any cold one (the
 // files are shared by all cases: a cold case evicts them, and a warm case
 // after it would have to read up to 4GiB back from the disk first), then
 // by file size, pattern, block size, advice, threads and sync, with the
@@ -277,7 +278,8 @@ func (p profile) readersCases() ([]schema.Case, error) {
 // always first after a cold eviction or a file's creation.
 func (p profile) groupCases(cs []schema.Case) []schema.Case {
 	key := func(c schema.Case) string {
-		return fmt.Sprintf("%d/%020d/%s/%020d/%s/%04d/%04d", c.Cache, c.Size, c.Pattern, c.BS, c.Advice, c.Threads, c.Sync)
+		// Warm first, then partial states by falling residency, cold last.
+		return fmt.Sprintf("%03d/%020d/%s/%020d/%s/%04d/%04d", 100-int(100*c.Cache.Resident()), c.Size, c.Pattern, c.BS, c.Advice, c.Threads, c.Sync)
 	}
 	slices.SortStableFunc(cs, func(a, b schema.Case) int { return strings.Compare(key(a), key(b)) })
 	for start := 0; start < len(cs); {

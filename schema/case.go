@@ -102,23 +102,73 @@ func ParsePattern(s string) (Pattern, error) {
 	return Pattern{kind: patternKind(i)}, nil
 }
 
-// Cache is the page-cache state the timed loop starts from (and, for cold
-// cases, is kept in).
-type Cache uint8
+// Cache is the page-cache state the timed loop starts from and is kept
+// in: warm (every page resident and, for a mapping, mapped), cold (almost
+// nothing resident), or partial, a percentage of the blocks resident: the
+// hottest ones under a skewed pattern (what an LRU holds), a random subset
+// under a uniform one. Each is verified with mincore before measuring. A
+// Cache is a comparable value; the zero value is Warm.
+type Cache struct {
+	kind    cacheKind
+	percent uint8 // partial: the share of blocks resident
+}
+
+type cacheKind uint8
 
 const (
-	Warm Cache = iota // every page resident, and mapped for a mapping (verified with mincore)
-	Cold              // (almost) no page resident (verified with mincore), re-evicted as the case says
+	warmKind cacheKind = iota
+	coldKind
+	partKind
 )
 
-var cacheNames = []string{"warm", "cold"}
+var (
+	Warm = Cache{kind: warmKind}
+	Cold = Cache{kind: coldKind}
+)
 
-func (c Cache) String() string { return enumString("cache", cacheNames, int(c)) }
+// Partial returns the cache state with percent of the blocks resident,
+// named part:<percent>; ParseCache accepts 1 to 99.
+func Partial(percent int) Cache { return Cache{kind: partKind, percent: uint8(percent)} }
 
-// ParseCache parses "warm" or "cold".
+// Resident is the share of the file the state keeps resident: 1 for
+// warm, 0 for cold.
+func (c Cache) Resident() float64 {
+	switch c.kind {
+	case warmKind:
+		return 1
+	case partKind:
+		return float64(c.percent) / 100
+	}
+	return 0
+}
+
+// IsPartial reports whether c is a partial state.
+func (c Cache) IsPartial() bool { return c.kind == partKind }
+
+var cacheNames = []string{"warm", "cold", "part"}
+
+func (c Cache) String() string {
+	s := enumString("cache", cacheNames, int(c.kind))
+	if c.kind == partKind {
+		s += ":" + strconv.Itoa(int(c.percent))
+	}
+	return s
+}
+
+// ParseCache parses "warm", "cold" or "part:N" (N percent resident, 1–99).
 func ParseCache(s string) (Cache, error) {
-	i, err := parseEnum("cache", cacheNames, s)
-	return Cache(i), err
+	if rest, ok := strings.CutPrefix(s, "part:"); ok {
+		n, err := strconv.Atoi(rest)
+		if err != nil || n < 1 || n > 99 || strconv.Itoa(n) != rest {
+			return Cache{}, fmt.Errorf("cache %q: want part:N with N the percent resident, 1 to 99", s)
+		}
+		return Partial(n), nil
+	}
+	i, err := parseEnum("cache", cacheNames[:partKind], s)
+	if err != nil {
+		return Cache{}, fmt.Errorf("%w, or part:N", err)
+	}
+	return Cache{kind: cacheKind(i)}, nil
 }
 
 // Advice is the hint a case gives the kernel. None is the kernel's

@@ -25,12 +25,12 @@ func TestParseNameRoundTrip(t *testing.T) {
 	axes := Axes{
 		Backends: []string{"mmap", "pread", "null"},
 		Accesses: []Access{Copy, View}, Patterns: []Pattern{Seq, Rand, Hot, Zipf(0.99)},
-		Blocks: []int64{64, 4 << 10, 1 << 20}, Caches: []Cache{Warm, Cold}, Sizes: []int64{16 << 20, 4 << 30},
+		Blocks: []int64{64, 4 << 10, 1 << 20}, Caches: []Cache{Warm, Cold, Partial(50), Partial(90)}, Sizes: []int64{16 << 20, 4 << 30},
 		Advice:  []Advice{AdviceNone, AdviceSeq, AdviceRand, AdviceWillNeed, AdvicePopulate, AdviceHugePage},
 		Threads: []int{1, 2, 16}, Syncs: []int{0, 1, 64},
 	}
 	cs := axes.Product(nil)
-	if want := 3 * 2 * 4 * 3 * 2 * 2 * 6 * 3 * 3; len(cs) != want {
+	if want := 3 * 2 * 4 * 3 * 4 * 2 * 6 * 3 * 3; len(cs) != want {
 		t.Fatalf("Product gave %d cases, want %d", len(cs), want)
 	}
 	seen := map[string]bool{}
@@ -81,7 +81,9 @@ func TestParseNameErrors(t *testing.T) {
 		{strings.Replace(ok, "pattern=seq", "pattern=zipf:-1", 1), `pattern "zipf:-1"`},
 		{strings.Replace(ok, "pattern=seq", "pattern=zipf0.9", 1), `pattern "zipf0.9"`},
 		{strings.Replace(ok, "pattern=seq", "pattern=zipf:", 1), `pattern "zipf:"`},
-		{strings.Replace(ok, "cache=warm", "cache=hot", 1), `cache "hot": want one of warm, cold`},
+		{strings.Replace(ok, "cache=warm", "cache=hot", 1), `cache "hot": want one of warm, cold, or part:N`},
+		{strings.Replace(ok, "cache=warm", "cache=part:100", 1), `cache "part:100": want part:N with N the percent resident, 1 to 99`},
+		{strings.Replace(ok, "cache=warm", "cache=part:050", 1), `cache "part:050"`},
 		{strings.Replace(ok, "advice=none", "advice=normal", 1), `advice "normal": want one of none`},
 		{strings.Replace(ok, "bs=4KiB", "bs=4KB", 1), `size "4KB"`},
 		{strings.Replace(ok, "bs=4KiB", "bs=0", 1), `want a positive size`},
