@@ -158,7 +158,7 @@ func TestBenchfmtRoundTrip(t *testing.T) {
 	// The bare floor times batches only: no percentiles, never zeros.
 	bare := Result{Config: Config{Backend: BareName, Wait: WaitSpin}, Batch: Batch{OneWay: 29, RoundTrips: 4, Batches: 3}}
 	for _, v := range bare.Metrics() {
-		if v.Unit == UnitP50 || v.Unit == UnitMax {
+		if v.Unit == string(schema.IPCP50) || v.Unit == string(schema.IPCMax) {
 			t.Errorf("bare row reports %s = %v; it has no per-round-trip samples", v.Unit, v.Value)
 		}
 	}

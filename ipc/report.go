@@ -14,22 +14,9 @@ import (
 	"github.com/mmapbench/mmapbench/schema"
 )
 
-// Units of the metrics in a result line, besides ns/op (the batch-timed
-// one-way latency, [Batch]), as benchfmt.Value takes them (a string). Each
-// is schema's unit of the same meaning: the registry there
-// (schema/units.go) holds its direction and meaning, once for the project.
-const (
-	UnitP50       = string(schema.IPCP50)
-	UnitP90       = string(schema.IPCP90)
-	UnitP99       = string(schema.IPCP99)
-	UnitP999      = string(schema.IPCP999)
-	UnitMax       = string(schema.IPCMax)
-	UnitBatchRT   = string(schema.IPCBatchRT)
-	UnitClock     = string(schema.IPCClock)
-	UnitCPUPerMsg = string(schema.IPCCPUPerMsg)
-	UnitMinFlt    = string(schema.IPCMinFlt)
-	UnitCtxSw     = string(schema.IPCCtxSw)
-)
+// The units of a result line besides ns/op (the batch-timed one-way
+// latency, [Batch]) are schema's IPC units: the registry there
+// (schema/units.go) holds their directions and meanings.
 
 // units are the units of [Result.Benchfmt], in the order they appear.
 var units = []schema.Unit{schema.IPCP50, schema.IPCP90, schema.IPCP99, schema.IPCP999, schema.IPCMax,
@@ -55,21 +42,21 @@ func WriteUnits(w *benchfmt.Writer) error { return schema.WriteUnits(w, units...
 func (r Result) Metrics() []benchfmt.Value {
 	s := r.Summary
 	per := func(v int64) float64 { return float64(v) / float64(max(r.Messages, 1)) }
-	vs := []benchfmt.Value{{Value: r.Batch.OneWay, Unit: "ns/op"}}
+	vs := []benchfmt.Value{{Value: r.Batch.OneWay, Unit: string(schema.NsPerOp)}}
 	if s.Samples > 0 {
 		vs = append(vs,
-			benchfmt.Value{Value: s.P50, Unit: UnitP50},
-			benchfmt.Value{Value: s.P90, Unit: UnitP90},
-			benchfmt.Value{Value: s.P99, Unit: UnitP99},
-			benchfmt.Value{Value: s.P999, Unit: UnitP999},
-			benchfmt.Value{Value: s.Max, Unit: UnitMax})
+			benchfmt.Value{Value: s.P50, Unit: string(schema.IPCP50)},
+			benchfmt.Value{Value: s.P90, Unit: string(schema.IPCP90)},
+			benchfmt.Value{Value: s.P99, Unit: string(schema.IPCP99)},
+			benchfmt.Value{Value: s.P999, Unit: string(schema.IPCP999)},
+			benchfmt.Value{Value: s.Max, Unit: string(schema.IPCMax)})
 	}
 	return append(vs,
-		benchfmt.Value{Value: float64(r.Batch.RoundTrips), Unit: UnitBatchRT},
-		benchfmt.Value{Value: r.ClockNsec, Unit: UnitClock},
-		benchfmt.Value{Value: r.CPUPerMsg, Unit: UnitCPUPerMsg},
-		benchfmt.Value{Value: per(r.MinFlt), Unit: UnitMinFlt},
-		benchfmt.Value{Value: per(r.CtxSw), Unit: UnitCtxSw})
+		benchfmt.Value{Value: float64(r.Batch.RoundTrips), Unit: string(schema.IPCBatchRT)},
+		benchfmt.Value{Value: r.ClockNsec, Unit: string(schema.IPCClock)},
+		benchfmt.Value{Value: r.CPUPerMsg, Unit: string(schema.IPCCPUPerMsg)},
+		benchfmt.Value{Value: per(r.MinFlt), Unit: string(schema.IPCMinFlt)},
+		benchfmt.Value{Value: per(r.CtxSw), Unit: string(schema.IPCCtxSw)})
 }
 
 // Benchfmt returns r as a benchmark result named "IPC/<name>", with the

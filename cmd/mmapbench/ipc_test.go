@@ -13,6 +13,7 @@ import (
 
 	"github.com/mmapbench/mmapbench/ipc"
 	mdreport "github.com/mmapbench/mmapbench/report"
+	"github.com/mmapbench/mmapbench/schema"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -31,11 +32,11 @@ func TestIPCOutput(t *testing.T) {
 			names = append(names, string(rec.Name))
 			// The batch-timed round trips: the 200 samples, rounded up
 			// to whole batches of K.
-			k, _ := rec.Value(ipc.UnitBatchRT)
+			k, _ := rec.Value(string(schema.IPCBatchRT))
 			if rec.Iters < 200 || float64(rec.Iters) >= 200+k {
 				t.Errorf("%s: %d iterations in batches of %v, want the 200 samples rounded up to a whole batch", rec.Name, rec.Iters, k)
 			}
-			for _, u := range []string{ipc.UnitP999, ipc.UnitClock} {
+			for _, u := range []string{string(schema.IPCP999), string(schema.IPCClock)} {
 				if v, ok := rec.Value(u); !ok || v <= 0 {
 					t.Errorf("%s: %s = %v, %v; want a positive value", rec.Name, u, v, ok)
 				}
@@ -55,8 +56,8 @@ func TestIPCOutput(t *testing.T) {
 	if strings.Join(names, "\n") != strings.Join(want, "\n") {
 		t.Errorf("results:\n%s\nwant:\n%s", strings.Join(names, "\n"), strings.Join(want, "\n"))
 	}
-	if r.Units().GetBetter(ipc.UnitP99) != -1 {
-		t.Errorf("no Unit %s better=lower line", ipc.UnitP99)
+	if r.Units().GetBetter(string(schema.IPCP99)) != -1 {
+		t.Errorf("no Unit %s better=lower line", schema.IPCP99)
 	}
 	for _, s := range []string{"x floor", "batch ns", "clock ns", "raw, nothing subtracted", "clocksource", "7/7"} {
 		if !strings.Contains(stderr, s) {
