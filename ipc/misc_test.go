@@ -103,7 +103,7 @@ func TestParseWait(t *testing.T) {
 }
 
 // TestUnitsNotTidied: benchstat must keep each unit's name for zero and
-// non-zero values alike (see package bench's units.go).
+// non-zero values alike (see schema/units.go).
 func TestUnitsNotTidied(t *testing.T) {
 	for _, u := range Units() {
 		for _, v := range []float64{0, 1.5, 1e-7, 12345} {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/aclements/go-moremath/stats"
 	"golang.org/x/perf/benchunit"
 
 	"github.com/mmapbench/mmapbench/schema"
@@ -95,20 +96,14 @@ func runCV(args []string, stdout, stderr io.Writer) int {
 const noiseFloor = "NoiseFloor"
 
 // meanCV returns the mean and the coefficient of variation (sample standard
-// deviation over mean) of xs.
+// deviation over mean) of xs; the cv is 0 for fewer than two samples or a
+// zero mean.
 func meanCV(xs []float64) (mean, cv float64) {
-	for _, x := range xs {
-		mean += x
-	}
-	mean /= float64(len(xs))
+	mean = stats.Mean(xs)
 	if len(xs) < 2 || mean == 0 {
 		return mean, 0
 	}
-	var ss float64
-	for _, x := range xs {
-		ss += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(ss/float64(len(xs)-1)) / mean
+	return mean, stats.StdDev(xs) / mean
 }
 
 // parsePercent parses "3%" or "0.03".
