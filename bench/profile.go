@@ -279,7 +279,7 @@ func (p profile) readersCases() ([]schema.Case, error) {
 func (p profile) groupCases(cs []schema.Case) []schema.Case {
 	key := func(c schema.Case) string {
 		// Warm first, then partial states by falling residency, cold last.
-		return fmt.Sprintf("%03d/%020d/%s/%020d/%s/%04d/%04d", 100-int(100*c.Cache.Resident()), c.Size, c.Pattern, c.BS, c.Advice, c.Threads, c.Sync)
+		return fmt.Sprintf("%03d/%020d/%s/%020d/%s/%04d/%04d/%s", 100-int(100*c.Cache.Resident()), c.Size, c.Pattern, c.BS, c.Advice, c.Threads, c.Sync, c.Prefetch)
 	}
 	slices.SortStableFunc(cs, func(a, b schema.Case) int { return strings.Compare(key(a), key(b)) })
 	for start := 0; start < len(cs); {

@@ -201,6 +201,78 @@ func ParseAdvice(s string) (Advice, error) {
 	return Advice(i), err
 }
 
+// Prefetch is how a case tells the kernel about its next reads before it
+// makes them: none, or batches of N blocks (Lucene's 16 reads per op):
+// batchN gives willneed on each of the next N blocks' ranges
+// (madvise(MADV_WILLNEED) on a mapping, posix_fadvise(POSIX_FADV_WILLNEED)
+// on a descriptor), one call per block, then reads them; populateN gives
+// madvise(MADV_POPULATE_READ) on each (mappings only), which waits. A
+// Prefetch is a comparable value; the zero value is none.
+type Prefetch struct {
+	kind prefetchKind
+	n    uint16
+}
+
+type prefetchKind uint8
+
+const (
+	prefetchNone prefetchKind = iota
+	prefetchBatch
+	prefetchPopulate
+)
+
+// NoPrefetch is the zero Prefetch.
+var NoPrefetch = Prefetch{}
+
+// DefaultBatch is the batch of the prefetch a profile uses unless it says.
+const DefaultBatch = 16
+
+// maxBatch bounds N: a batch is prefetched ahead of its reads, and more
+// blocks than this would be a whole-file hint.
+const maxBatch = 4096
+
+// Batch returns prefetch=batchN; Populate returns prefetch=populateN.
+func Batch(n int) Prefetch    { return Prefetch{kind: prefetchBatch, n: uint16(n)} }
+func Populate(n int) Prefetch { return Prefetch{kind: prefetchPopulate, n: uint16(n)} }
+
+// BatchLen is N, 0 for none.
+func (p Prefetch) BatchLen() int { return int(p.n) }
+
+// Populates reports whether the batch's hint is MADV_POPULATE_READ.
+func (p Prefetch) Populates() bool { return p.kind == prefetchPopulate }
+
+func (p Prefetch) String() string {
+	switch p.kind {
+	case prefetchNone:
+		return "none"
+	case prefetchBatch:
+		return "batch" + strconv.Itoa(int(p.n))
+	case prefetchPopulate:
+		return "populate" + strconv.Itoa(int(p.n))
+	}
+	return fmt.Sprintf("prefetch(%d)", p.kind)
+}
+
+// ParsePrefetch parses "none", "batchN" or "populateN" (1 ≤ N ≤ 4096).
+func ParsePrefetch(s string) (Prefetch, error) {
+	if s == "none" {
+		return NoPrefetch, nil
+	}
+	for _, k := range []struct {
+		prefix string
+		kind   prefetchKind
+	}{{"batch", prefetchBatch}, {"populate", prefetchPopulate}} {
+		if rest, ok := strings.CutPrefix(s, k.prefix); ok {
+			n, err := strconv.Atoi(rest)
+			if err != nil || n < 1 || n > maxBatch || strconv.Itoa(n) != rest {
+				break
+			}
+			return Prefetch{kind: k.kind, n: uint16(n)}, nil
+		}
+	}
+	return Prefetch{}, fmt.Errorf("prefetch %q: want none, batchN or populateN with 1 ≤ N ≤ %d, such as batch16", s, maxBatch)
+}
+
 func enumString(axis string, names []string, i int) string {
 	if i >= 0 && i < len(names) {
 		return names[i]
@@ -236,6 +308,10 @@ type Case struct {
 	// b.N operations.
 	Shared bool
 	Sync   int // WriteSync: a Sync after every Sync writes; 0: none
+	// Prefetch is the batched hint before the reads; named only when it
+	// is not none, so that the names of the rows without it stay as they
+	// were.
+	Prefetch Prefetch
 }
 
 // Name is the case's sub-benchmark name, such as
@@ -271,6 +347,9 @@ func (c Case) keys() []keyValue {
 	if c.Sync > 0 {
 		kv = append(kv, keyValue{"sync", strconv.Itoa(c.Sync)})
 	}
+	if c.Prefetch != NoPrefetch {
+		kv = append(kv, keyValue{"prefetch", c.Prefetch.String()})
+	}
 	return kv
 }
 
@@ -294,7 +373,8 @@ func ParseName(name string) (Case, error) {
 	if len(parts) > 0 && !strings.Contains(parts[0], "=") {
 		parts = parts[1:] // the benchmark's name
 	}
-	want := []string{"backend", "access", "pattern", "bs", "cache", "size", "advice", "threads|readers", "sync"}
+	want := []string{"backend", "access", "pattern", "bs", "cache", "size", "advice", "threads|readers", "sync", "prefetch"}
+	optional := func(k string) bool { return k == "sync" || k == "prefetch" }
 	j := 0
 	for _, part := range parts {
 		k, v, ok := strings.Cut(part, "=")
@@ -302,7 +382,7 @@ func ParseName(name string) (Case, error) {
 			return c, fmt.Errorf("case %q: %q is not key=value", name, part)
 		}
 		for j < len(want) && !keyIs(want[j], k) {
-			if want[j] != "sync" {
+			if !optional(want[j]) {
 				return c, fmt.Errorf("case %q: key %q where %s was expected (keys, in order: %s)", name, k, want[j], strings.Join(want, ", "))
 			}
 			j++
@@ -335,13 +415,20 @@ func ParseName(name string) (Case, error) {
 			c.Shared = k == "readers"
 		case "sync":
 			c.Sync, err = parseCount(k, v, 1)
+		case "prefetch":
+			c.Prefetch, err = ParsePrefetch(v)
+			if err == nil && c.Prefetch == NoPrefetch {
+				err = fmt.Errorf("prefetch=none is never named: leave the key out")
+			}
 		}
 		if err != nil {
 			return c, fmt.Errorf("case %q: %w", name, err)
 		}
 	}
-	if j < len(want)-1 { // sync is optional
-		return c, fmt.Errorf("case %q: key %s missing", name, want[j])
+	for ; j < len(want); j++ {
+		if !optional(want[j]) {
+			return c, fmt.Errorf("case %q: key %s missing", name, want[j])
+		}
 	}
 	return c, nil
 }
@@ -375,23 +462,24 @@ func parseCount(key, v string, least int) (int, error) {
 // expands them into cases. A case's Threads and Sync come from Threads and
 // Syncs (nil means 1 and 0).
 type Axes struct {
-	Backends []string
-	Accesses []Access
-	Patterns []Pattern
-	Blocks   []int64
-	Caches   []Cache
-	Sizes    []int64
-	Advice   []Advice
-	Threads  []int
-	Syncs    []int
+	Backends   []string
+	Accesses   []Access
+	Patterns   []Pattern
+	Blocks     []int64
+	Caches     []Cache
+	Sizes      []int64
+	Advice     []Advice
+	Threads    []int
+	Syncs      []int
+	Prefetches []Prefetch
 }
 
 // Product returns every combination of the axes, in the order of the
 // fields (the last varying fastest), for which keep returns true (nil
-// keeps all). An empty axis gives no cases, except Advice, Threads and
-// Syncs, whose defaults are none, 1 and 0.
+// keeps all). An empty axis gives no cases, except Advice, Threads, Syncs
+// and Prefetches, whose defaults are none, 1, 0 and none.
 func (a Axes) Product(keep func(Case) bool) []Case {
-	advice, threads, syncs := a.Advice, a.Threads, a.Syncs
+	advice, threads, syncs, prefetches := a.Advice, a.Threads, a.Syncs, a.Prefetches
 	if len(advice) == 0 {
 		advice = []Advice{AdviceNone}
 	}
@@ -401,7 +489,10 @@ func (a Axes) Product(keep func(Case) bool) []Case {
 	if len(syncs) == 0 {
 		syncs = []int{0}
 	}
-	dims := []int{len(a.Backends), len(a.Accesses), len(a.Patterns), len(a.Blocks), len(a.Caches), len(a.Sizes), len(advice), len(threads), len(syncs)}
+	if len(prefetches) == 0 {
+		prefetches = []Prefetch{NoPrefetch}
+	}
+	dims := []int{len(a.Backends), len(a.Accesses), len(a.Patterns), len(a.Blocks), len(a.Caches), len(a.Sizes), len(advice), len(threads), len(syncs), len(prefetches)}
 	for _, d := range dims {
 		if d == 0 {
 			return nil
@@ -413,7 +504,7 @@ func (a Axes) Product(keep func(Case) bool) []Case {
 	for {
 		c := Case{Backend: a.Backends[idx[0]], Access: a.Accesses[idx[1]], Pattern: a.Patterns[idx[2]],
 			BS: a.Blocks[idx[3]], Cache: a.Caches[idx[4]], Size: a.Sizes[idx[5]], Advice: advice[idx[6]],
-			Threads: threads[idx[7]], Sync: syncs[idx[8]]}
+			Threads: threads[idx[7]], Sync: syncs[idx[8]], Prefetch: prefetches[idx[9]]}
 		if keep == nil || keep(c) {
 			cs = append(cs, c)
 		}

@@ -28,9 +28,10 @@ func TestParseNameRoundTrip(t *testing.T) {
 		Blocks: []int64{64, 4 << 10, 1 << 20}, Caches: []Cache{Warm, Cold, Partial(50), Partial(90)}, Sizes: []int64{16 << 20, 4 << 30},
 		Advice:  []Advice{AdviceNone, AdviceSeq, AdviceRand, AdviceWillNeed, AdvicePopulate, AdviceHugePage},
 		Threads: []int{1, 2, 16}, Syncs: []int{0, 1, 64},
+		Prefetches: []Prefetch{NoPrefetch, Batch(16), Populate(4)},
 	}
 	cs := axes.Product(nil)
-	if want := 3 * 2 * 4 * 3 * 4 * 2 * 6 * 3 * 3; len(cs) != want {
+	if want := 3 * 2 * 4 * 3 * 4 * 2 * 6 * 3 * 3 * 3; len(cs) != want {
 		t.Fatalf("Product gave %d cases, want %d", len(cs), want)
 	}
 	seen := map[string]bool{}
@@ -92,7 +93,10 @@ func TestParseNameErrors(t *testing.T) {
 		{strings.Replace(ok, "/advice=none", "", 1), `key "threads" where advice was expected`},
 		{strings.Replace(ok, "/threads=1", "", 1), `key threads|readers missing`},
 		{ok + "/sync=0", `sync "0"`},
-		{ok + "/prefetch=none", `key "prefetch" is not a case key`},
+		{ok + "/prefetch=none", `prefetch=none is never named`},
+		{ok + "/prefetch=batch0", `prefetch "batch0": want none, batchN or populateN`},
+		{ok + "/prefetch=batch16/sync=1", `key "sync" is not a case key`},
+		{ok + "/color=red", `key "color" is not a case key`},
 		{ok + "/sync=1/sync=2", `key "sync" is not a case key`},
 		{strings.Replace(ok, "backend=mmap", "backend=", 1), `backend: empty`},
 		{strings.Replace(ok, "/cache=warm", "/cachewarm", 1), `"cachewarm" is not key=value`},
@@ -105,6 +109,11 @@ func TestParseNameErrors(t *testing.T) {
 	for in, want := range map[string]Pattern{"zipf": Zipf(0.99), "zipf:1.2": Zipf(1.2), "hot": Hot, "seq": Seq} {
 		if got, err := ParsePattern(in); err != nil || got != want {
 			t.Errorf("ParsePattern(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for in, want := range map[string]Prefetch{"none": NoPrefetch, "batch16": Batch(16), "populate1": Populate(1), "batch4096": Batch(4096)} {
+		if got, err := ParsePrefetch(in); err != nil || got != want || got.String() != in {
+			t.Errorf("ParsePrefetch(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
 	if got := Zipf(0.5).String(); got != "zipf:0.5" {
