@@ -165,8 +165,8 @@ func (r *residency) establish(tb TB) {
 	tb.Helper()
 	const passes = 8
 	window := 1
+	r.snapshot(tb)
 	for pass := 1; ; pass++ {
-		r.snapshot(tb)
 		read := r.bringIn(tb)
 		if read {
 			r.snapshot(tb) // what the reads brought, to drop below
@@ -175,17 +175,19 @@ func (r *residency) establish(tb TB) {
 		if !read && !dropped || pass == passes {
 			return
 		}
-		if !dropped {
-			continue
+		if dropped {
+			r.snapshot(tb)
 		}
-		r.snapshot(tb)
-		if !r.othersResident() {
-			continue
+		others, missing := r.mismatch()
+		if !others && !missing {
+			return
 		}
-		if window == dropFolioMax {
-			time.Sleep(time.Duration(pass) * 10 * time.Millisecond)
+		if others {
+			if window == dropFolioMax {
+				time.Sleep(time.Duration(pass) * 10 * time.Millisecond)
+			}
+			window = min(window*16, dropFolioMax)
 		}
-		window = min(window*16, dropFolioMax)
 	}
 }
 
@@ -196,15 +198,15 @@ func (r *residency) establish(tb TB) {
 // holds the whole folio.
 const dropFolioMax = 512
 
-// othersResident reports whether the snapshot shows any page resident that
-// should not be.
-func (r *residency) othersResident() bool {
+// mismatch reports whether the snapshot shows pages resident that should
+// not be, and wanted pages missing.
+func (r *residency) mismatch() (others, missing bool) {
 	for p, v := range r.vec {
-		if v&1 != 0 && !r.want[p] {
-			return true
-		}
+		in := v&1 != 0
+		others = others || in && !r.want[p]
+		missing = missing || !in && r.want[p]
 	}
-	return false
+	return others, missing
 }
 
 // verify checks with mincore that the state is the wanted one, within
@@ -220,6 +222,19 @@ func (r *residency) verify(tb TB) (frac float64) {
 		tb.Fatal(err)
 	}
 	return frac
+}
+
+// fraction returns the share of the file's pages resident now, without
+// judging it: what a stretch's reads have moved it to, for the loop to
+// size the next stretch by and to report.
+func (r *residency) fraction(tb TB) float64 {
+	tb.Helper()
+	r.snapshot(tb)
+	var in int
+	for _, v := range r.vec {
+		in += int(v & 1)
+	}
+	return float64(in) / float64(len(r.vec))
 }
 
 // snapshot fills vec from mincore over the residency's own mapping.
