@@ -77,3 +77,22 @@ func bareLoop(b *testing.B, c schema.Case) {
 
 // bareSink keeps bareLoop's checksums alive.
 var bareSink uint64
+
+// BenchmarkTimingCost runs cold random 4KiB reads, the rows where every op
+// is timed into a latency histogram, with the timing on and off: the
+// difference is its cost (issue 14's target: under 5% of the op). Keys are
+// the matrix's, plus timing last.
+func BenchmarkTimingCost(b *testing.B) {
+	axes := schema.Axes{Backends: []string{"pread", "mmap"}, Accesses: []schema.Access{schema.Copy, schema.View},
+		Patterns: []schema.Pattern{schema.Rand}, Blocks: []int64{4 << 10}, Caches: []schema.Cache{schema.Cold},
+		Sizes: currentProfile(b).sizes[:1], Advice: []schema.Advice{schema.AdviceRand}}
+	for _, c := range axes.Product(func(c schema.Case) bool { return (c.Backend == "mmap") == (c.Access == schema.View) }) {
+		for _, off := range []bool{false, true} {
+			name := c.Name() + "/timing=on"
+			if off {
+				name = c.Name() + "/timing=off"
+			}
+			b.Run(name, func(b *testing.B) { harness.Run(b, c, OpRead, Options{NoLatency: off}) })
+		}
+	}
+}

@@ -50,6 +50,7 @@ var units = []schema.Unit{
 	schema.BufferedCPUPerKiB, schema.DirectCPUPerKiB, schema.SpliceCPUPerKiB, schema.MemmoveCPUPerKiB,
 	schema.CopiesVsDirect, schema.CopiesVsSplice,
 	schema.WakeP50, schema.WakeP99, schema.WakeMax, schema.WakeSamples,
+	schema.IPCP50, schema.IPCP99, schema.IPCP999, schema.IPCMax, // per-op latency of the cold, partial and prefetch rows
 }
 
 // Units returns the registry's entries of bench's units, in order. The
