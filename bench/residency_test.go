@@ -301,7 +301,7 @@ func TestResidencyViewersAreMapped(t *testing.T) {
 	}
 }
 
-// fatalTB records the first Fatal of a function run with fatalOf.
+// fatalTB records the first Fatal or Skip of a function run with fatalOf.
 type fatalTB struct {
 	*testing.T
 	msg string
@@ -313,7 +313,14 @@ func (f *fatalTB) Fatalf(format string, args ...any) {
 	panic(f)
 }
 
-// fatalOf runs fn and returns the message it failed with, "" if none.
+func (f *fatalTB) Skip(args ...any) { f.msg = "skip: " + fmt.Sprint(args...); panic(f) }
+func (f *fatalTB) Skipf(format string, args ...any) {
+	f.msg = "skip: " + fmt.Sprintf(format, args...)
+	panic(f)
+}
+
+// fatalOf runs fn and returns the message it failed with ("skip: " and
+// the reason when it skipped), "" if neither.
 func fatalOf(t *testing.T, fn func(tb TB)) (msg string) {
 	f := &fatalTB{T: t}
 	defer func() {
@@ -336,6 +343,23 @@ func TestResidencyRefusesSharedPages(t *testing.T) {
 	msg := fatalOf(t, func(tb TB) { newResidency(tb, s, path, c.BS, residentSet(c)) })
 	if !strings.Contains(msg, "block size 1024 is not a multiple") {
 		t.Errorf("newResidency with 1KiB blocks: failed with %q, want a refusal naming the block size", msg)
+	}
+}
+
+// TestResidencyOnTmpfs: where pages cannot be dropped, a residency skips
+// with the reason the cold cases give.
+func TestResidencyOnTmpfs(t *testing.T) {
+	dir := mountTmpfs(t)
+	path := FillNew(t, dir+"/file", 1<<20)
+	s, err := impl.Open("pread", path, impl.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := schema.Case{BS: 4096, Size: 1 << 20, Cache: schema.Partial(50), Pattern: schema.Rand}
+	msg := fatalOf(t, func(tb TB) { newResidency(tb, s, path, c.BS, residentSet(c)) })
+	if want := "skip: " + NoEviction(dir); msg != want {
+		t.Errorf("newResidency on tmpfs: %q, want %q", msg, want)
 	}
 }
 
