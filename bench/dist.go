@@ -107,6 +107,7 @@ type Draw struct {
 	// integral H(x) = ∫_1^x t^−θ dt (see hIntegral):
 	theta    float64
 	oneMinus float64 // 1 − θ
+	inverse  float64 // 1/(1 − θ): a multiplication in place of a division per draw
 	hTop     float64 // H(n + 1/2): the top of the interval u is drawn from
 	hBottom  float64 // H(3/2) − 1: the bottom; [hBottom, H(3/2)] is rank 1's
 	squeeze  float64 // accept k at once when k − x ≤ squeeze (see Next)
@@ -141,6 +142,7 @@ func NewDraw(p schema.Pattern, n, seed uint64) (Draw, error) {
 	d.zipf = true
 	d.theta = theta
 	d.oneMinus = 1 - theta
+	d.inverse = 1 / d.oneMinus
 	d.hTop = d.hIntegral(float64(n) + 0.5)
 	d.hBottom = d.hIntegral(1.5) - 1
 	// For k ≥ 2 a draw x that rounds to k is accepted when
@@ -186,35 +188,19 @@ func (d *Draw) Next() uint64 {
 // h is the unnormalised probability of 1-based rank x: x^−θ.
 func (d *Draw) h(x float64) float64 { return math.Exp(-d.theta * math.Log(x)) }
 
-// hIntegral is H(x) = ∫_1^x t^−θ dt = (x^(1−θ) − 1)/(1−θ), written as
-// log(x)·expm1c((1−θ)·log x) so that it stays accurate as θ nears 1 (θ =
-// 0.99 would otherwise subtract two numbers near 100).
+// hIntegral is H(x) = ∫_1^x t^−θ dt = (x^(1−θ) − 1)/(1−θ), computed as
+// expm1((1−θ)·log x)/(1−θ) so that it stays accurate as θ nears 1: x^0.01
+// − 1 would subtract two numbers near 1 and keep only the digits of their
+// difference (θ = 1 itself is excluded).
 func (d *Draw) hIntegral(x float64) float64 {
-	lx := math.Log(x)
-	return lx * expm1c(d.oneMinus*lx)
+	return math.Expm1(d.oneMinus*math.Log(x)) * d.inverse
 }
 
 // hIntegralInverse is H⁻¹(y) = (1 + (1−θ)·y)^(1/(1−θ)) =
-// exp(y·log1pc((1−θ)·y)), accurate near θ = 1 for the same reason.
+// exp(log1p((1−θ)·y)/(1−θ)), accurate near θ = 1 for the same reason.
 func (d *Draw) hIntegralInverse(y float64) float64 {
 	// For θ > 1, H is bounded by 1/(θ−1): (1−θ)·y ≥ −1, except by
 	// rounding.
 	t := max(y*d.oneMinus, -1)
-	return math.Exp(y * log1pc(t))
-}
-
-// expm1c is (e^y − 1)/y, continued by 1 at y = 0.
-func expm1c(y float64) float64 {
-	if math.Abs(y) < 1e-8 {
-		return 1 + y/2 // the next term, y²/6, is below 2^−53
-	}
-	return math.Expm1(y) / y
-}
-
-// log1pc is log(1 + y)/y, continued by 1 at y = 0.
-func log1pc(y float64) float64 {
-	if math.Abs(y) < 1e-8 {
-		return 1 - y/2
-	}
-	return math.Log1p(y) / y
+	return math.Exp(math.Log1p(t) * d.inverse)
 }
