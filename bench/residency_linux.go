@@ -69,7 +69,8 @@ func residentSet(c schema.Case) func(block uint64) bool {
 // with read-ahead off so that reading a block brings in no neighbour) and
 // its own read-only shared mapping of the file, never touched, for mincore:
 // mincore of a file mapping reports the page cache, whoever reads the
-// file. For a mapped store (a Viewer: among the file backends exactly the
+// file (a page whose read is still in flight counts as not resident, so
+// reads in are waited for before mincore is asked again). For a mapped store (a Viewer: among the file backends exactly the
 // mapped ones, TestResidencyViewersAreMapped) it also works on the
 // store's own mapping: the kernel does not drop a page that a page table
 // maps, so a page leaves the store's page tables before the cache, and
@@ -159,9 +160,10 @@ func (r *residency) target() float64 { return float64(r.wantN) / float64(len(r.w
 // brought in anyway go too; passes repeat until one finds nothing to do.
 //
 // A page can only leave the cache with its folio, and the page cache
-// holds large folios (on this VM's ext4 a file just written or read
-// sequentially is in folios of up to 2MiB: dropping every other 4KiB page
-// of it drops none), so a page still resident after it was dropped is
+// holds large folios (on this VM's ext4, dropping every other 4KiB page of
+// a 64MiB file just written and read back dropped none; of one read
+// sequentially, 1536 of 8192), so a page still resident after it was
+// dropped is
 // dropped again with the naturally aligned window around it, 16 pages,
 // then dropFolioMax, taking wanted neighbours with it; the next pass reads
 // those back through the residency's descriptor, whose reads (read-ahead
