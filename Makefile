@@ -138,8 +138,8 @@ bench-ci:
 # unpaired gates side by side on the same samples, with the knob's realised
 # shifts (docs/gate.md); about 50 minutes on an idle machine, or in parts
 # of a few rounds (FIRST=, RUNS=0 for the summary). Knobs: RUNS=20
-# SLOW="mmap:3% mmap:5% mmap:10%" JUDGE="0% 1% 2%" THRESHOLD= COUNT= AA=1
-# FIRST=1 REALISED=1 BASE=HEAD OUT=
+# SLOW="mmap:3% mmap:5% mmap:10%" JUDGE="0% 0.5% 1% 2%" THRESHOLD= COUNT=
+# AA=1 FIRST=1 REALISED=1 BASE=HEAD OUT=
 calibrate-gate:
 	GO=$(GO) scripts/calibrate-gate.sh
 

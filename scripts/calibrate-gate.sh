@@ -44,7 +44,7 @@
 #   SLOW="mmap:3% mmap:5% mmap:10%"   the injected slowdowns, backend:percent ("" for none)
 #   AA=1                         0 leaves the A/A runs out
 #   REALISED=1                   0 skips BenchmarkInjectedSlowdown
-#   JUDGE="0% 1% 2%"             thresholds the saved samples are judged at, besides THRESHOLD
+#   JUDGE="0% 0.5% 1% 2%"           thresholds the saved samples are judged at, besides THRESHOLD
 #   ROW=mmap                     the backend whose row's ratio is printed
 #   BASE=HEAD                    the commit under test
 #   OUT=results/calibration-<UTC date>   per-run results directories and summary.txt
@@ -60,7 +60,7 @@ FIRST=${FIRST:-1}
 SLOW=${SLOW-mmap:3% mmap:5% mmap:10%}
 AA=${AA:-1}
 REALISED=${REALISED:-1}
-JUDGE=${JUDGE-0% 1% 2%}
+JUDGE=${JUDGE-0% 0.5% 1% 2%}
 ROW=${ROW:-mmap}
 BASE=${BASE:-HEAD}
 OUT=${OUT:-results/calibration-$(date -u +%Y-%m-%dT%H%M%SZ)}

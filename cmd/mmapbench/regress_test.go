@@ -133,7 +133,7 @@ func BenchmarkWork(b *testing.B) {
 	}
 
 	// The files of a -base run pair, and -old/-new on them with -base's
-	// settings (threshold 2%, alpha 0.01) reproduce its verdict;
+	// settings (threshold 1%, alpha 0.01) reproduce its verdict;
 	// -unpaired uses the U test on the same samples.
 	base, err := os.ReadFile(filepath.Join(out, "base.txt"))
 	if err != nil {
@@ -144,11 +144,11 @@ func BenchmarkWork(b *testing.B) {
 	}
 	outDoubled := filepath.Join(t.TempDir(), "doubled")
 	code, stdout, stderr = runCapture(append(common, "-head-env", "TINY_WORK=2", "-out", outDoubled)...)
-	wantVerdict := "regress: FAIL: paired: 1 of 1 rows regressed by more than 2%: the whole 99% interval of the median new/old of 10 pairs; worst Work-2 work/op +100.0% [+100.0%, +100.0%]"
+	wantVerdict := "regress: FAIL: paired: 1 of 1 rows regressed by more than 1%: the whole 99% interval of the median new/old of 10 pairs; worst Work-2 work/op +100.0% [+100.0%, +100.0%]"
 	if code != exitFail || !strings.Contains(stdout, wantVerdict) {
 		t.Errorf("-out doubled: exit %d\nstdout:\n%s\nstderr:\n%s\nwant %q", code, stdout, stderr, wantVerdict)
 	}
-	pairedFiles := []string{"-old", filepath.Join(outDoubled, "base.txt"), "-new", filepath.Join(outDoubled, "head.txt"), "-threshold", "2%", "-alpha", "0.01", "-filter", ".unit:work/op"}
+	pairedFiles := []string{"-old", filepath.Join(outDoubled, "base.txt"), "-new", filepath.Join(outDoubled, "head.txt"), "-threshold", "1%", "-alpha", "0.01", "-filter", ".unit:work/op"}
 	if code, stdout, stderr := runCapture(append([]string{"regress"}, pairedFiles...)...); code != exitFail || !strings.Contains(stdout, wantVerdict) {
 		t.Errorf("-old/-new on the -base files: exit %d\nstdout:\n%s\nstderr:\n%s\nwant %q", code, stdout, stderr, wantVerdict)
 	}
@@ -157,7 +157,7 @@ func BenchmarkWork(b *testing.B) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const wantReproduce = "reproduce: mmapbench regress -old base.txt -new head.txt -threshold 2% -alpha 0.01 -filter '.unit:work/op'\n"
+	const wantReproduce = "reproduce: mmapbench regress -old base.txt -new head.txt -threshold 1% -alpha 0.01 -filter '.unit:work/op'\n"
 	if !strings.Contains(string(meta), wantReproduce) {
 		t.Errorf("regress.meta:\n%s\nwant a line %q", meta, wantReproduce)
 	}
@@ -172,7 +172,7 @@ func BenchmarkWork(b *testing.B) {
 	if code, stdout, stderr := runCapture(again...); code != exitFail || !strings.Contains(stdout, wantVerdict) {
 		t.Errorf("%q: exit %d\nstdout:\n%s\nstderr:\n%s\nwant %q", again, code, stdout, stderr, wantVerdict)
 	}
-	if code, stdout, _ := runCapture(append([]string{"regress", "-unpaired"}, pairedFiles...)...); code != exitFail || !strings.Contains(stdout, "regress: FAIL: unpaired: 1 of 1 rows regressed by more than 2% at p < 0.01") || !strings.Contains(stdout, "unpaired: unpaired as asked") {
+	if code, stdout, _ := runCapture(append([]string{"regress", "-unpaired"}, pairedFiles...)...); code != exitFail || !strings.Contains(stdout, "regress: FAIL: unpaired: 1 of 1 rows regressed by more than 1% at p < 0.01") || !strings.Contains(stdout, "unpaired: unpaired as asked") {
 		t.Errorf("-unpaired on the -base files: exit %d\nstdout:\n%s", code, stdout)
 	}
 
