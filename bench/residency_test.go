@@ -107,9 +107,14 @@ func TestResidency(t *testing.T) {
 		access  schema.Access
 	}{{"mmap", schema.View}, {"pread", schema.Copy}} {
 		for _, p := range []schema.Pattern{schema.Rand, schema.Zipf(schema.DefaultTheta)} {
-			for _, percent := range []int{50, 90} {
+			for _, sc := range []struct {
+				percent int
+				bs      int64
+			}{{50, 4 << 10}, {90, 4 << 10}, {50, 64 << 10}} {
+				percent := sc.percent
 				c := partialCase(st.backend, st.access, p, percent)
-				t.Run(fmt.Sprintf("%s/%v/%v", st.backend, p, c.Cache), func(t *testing.T) {
+				c.BS = sc.bs
+				t.Run(fmt.Sprintf("%s/%v/%v/%s", st.backend, p, c.Cache, schema.FormatSize(c.BS)), func(t *testing.T) {
 					s, path := openStore(t, c)
 					want := residentSet(c)
 					r := newResidency(t, s, path, c.BS, want)
@@ -135,12 +140,12 @@ func TestResidency(t *testing.T) {
 						}
 						var unmapped int
 						for pg, m := range pagesMapped(t, view) {
-							if want(uint64(pg)) && !m { // 4KiB blocks: a block is a page
+							if want(uint64(int64(pg)*int64(os.Getpagesize())/c.BS)) && !m {
 								unmapped++
 							}
 						}
-						if unmapped > len(in)/50 {
-							t.Errorf("%d resident blocks are not mapped in the store's page tables (warm ones are)", unmapped)
+						if unmapped > len(view)/os.Getpagesize()/50 {
+							t.Errorf("%d pages of resident blocks are not mapped in the store's page tables (warm ones are)", unmapped)
 						}
 					}
 
