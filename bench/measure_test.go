@@ -2,6 +2,7 @@ package bench
 
 import (
 	"flag"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -190,6 +191,53 @@ func TestAdviceInFirstPass(t *testing.T) {
 			}
 			if dev < tc.min || dev > tc.max {
 				t.Errorf("%s = %.0f after one op, want %.0f to %.0f", UnitDeviceBytes, dev, tc.min, tc.max)
+			}
+		})
+	}
+}
+
+// TestPartialRows runs partial-residency rows for real: each reports the
+// share resident before its stretches within 2 points of the state's
+// (verify fails the row otherwise), its stretch length, and latency
+// percentiles; a 50% row of uniform reads reads from the device for
+// about half of its ops, a 90% zipf row much less (its misses are the
+// cold tail).
+func TestPartialRows(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads a 64MiB file from the device")
+	}
+	skipUnlessEvictable(t)
+	const size, bs = 64 << 20, 4 << 10
+	for _, c := range []schema.Case{
+		{Backend: "pread", Access: schema.Copy, Pattern: schema.Rand, BS: bs, Cache: schema.Partial(50), Size: size, Advice: schema.AdviceRand, Threads: 1},
+		{Backend: "mmap", Access: schema.View, Pattern: schema.Rand, BS: bs, Cache: schema.Partial(50), Size: size, Advice: schema.AdviceRand, Threads: 1},
+		{Backend: "mmap", Access: schema.View, Pattern: schema.Zipf(0.99), BS: bs, Cache: schema.Partial(90), Size: size, Advice: schema.AdviceRand, Threads: 1},
+	} {
+		t.Run(c.Name(), func(t *testing.T) {
+			r := benchOnce(t, c, OpRead, 3000)
+			t.Logf("%v ns/op, %s %.4f, %s %.0f, %s %.0f, p50 %.0f p99 %.0f ns", r.NsPerOp(), UnitResidentFrac, r.Extra[UnitResidentFrac], UnitOpsPerPartialStretch, r.Extra[UnitOpsPerPartialStretch], UnitDeviceBytes, r.Extra[UnitDeviceBytes], r.Extra[string(schema.IPCP50)], r.Extra[string(schema.IPCP99)])
+			want := c.Cache.Resident()
+			if got := r.Extra[UnitResidentFrac]; math.Abs(got-want) > 0.02 {
+				t.Errorf("%s = %.4f, want %.2f ± 0.02", UnitResidentFrac, got, want)
+			}
+			if r.Extra[UnitOpsPerPartialStretch] < 1 {
+				t.Errorf("%s = %v, want at least 1", UnitOpsPerPartialStretch, r.Extra[UnitOpsPerPartialStretch])
+			}
+			for _, u := range []schema.Unit{schema.IPCP50, schema.IPCP99, schema.IPCMax} {
+				if r.Extra[string(u)] <= 0 {
+					t.Errorf("no %s in %v", u, r.Extra)
+				}
+			}
+			missBytes := r.Extra[UnitDeviceBytes] / bs // device reads per op, in blocks
+			switch want {
+			case 0.5:
+				if missBytes < 0.3 || missBytes > 0.7 {
+					t.Errorf("%s = %.0f: %.2f blocks per op from the device, want about half", UnitDeviceBytes, r.Extra[UnitDeviceBytes], missBytes)
+				}
+			case 0.9:
+				if missBytes > 0.1 {
+					t.Errorf("%s = %.0f: %.2f blocks per op from the device, want few (the hot 90%% is resident)", UnitDeviceBytes, r.Extra[UnitDeviceBytes], missBytes)
+				}
 			}
 		})
 	}

@@ -10,23 +10,25 @@ import (
 // string). Each is schema's unit of the same name: the registry there
 // (schema/units.go) holds its direction and meaning, once for the project.
 const (
-	UnitMinorFaults       = string(schema.MinorFaults)
-	UnitMajorFaults       = string(schema.MajorFaults)
-	UnitUserCPU           = string(schema.UserCPU)
-	UnitSysCPU            = string(schema.SysCPU)
-	UnitCtxSwitches       = string(schema.CtxSwitches)
-	UnitReadSyscalls      = string(schema.ReadSyscalls)
-	UnitWriteSyscalls     = string(schema.WriteSyscalls)
-	UnitReadBytes         = string(schema.ReadBytes)
-	UnitWriteBytes        = string(schema.WriteBytes)
-	UnitDeviceBytes       = string(schema.DeviceBytes)
-	UnitOpsPerColdStretch = string(schema.OpsPerColdStretch)
-	UnitNsecPerPage       = string(schema.NsecPerPage)
-	UnitMinfltPerPage     = string(schema.MinfltPerPage)
-	UnitWakeP50           = string(schema.WakeP50)
-	UnitWakeP99           = string(schema.WakeP99)
-	UnitWakeMax           = string(schema.WakeMax)
-	UnitWakeSamples       = string(schema.WakeSamples)
+	UnitMinorFaults          = string(schema.MinorFaults)
+	UnitMajorFaults          = string(schema.MajorFaults)
+	UnitUserCPU              = string(schema.UserCPU)
+	UnitSysCPU               = string(schema.SysCPU)
+	UnitCtxSwitches          = string(schema.CtxSwitches)
+	UnitReadSyscalls         = string(schema.ReadSyscalls)
+	UnitWriteSyscalls        = string(schema.WriteSyscalls)
+	UnitReadBytes            = string(schema.ReadBytes)
+	UnitWriteBytes           = string(schema.WriteBytes)
+	UnitDeviceBytes          = string(schema.DeviceBytes)
+	UnitOpsPerColdStretch    = string(schema.OpsPerColdStretch)
+	UnitOpsPerPartialStretch = string(schema.OpsPerPartialStretch)
+	UnitResidentFrac         = string(schema.ResidentFrac)
+	UnitNsecPerPage          = string(schema.NsecPerPage)
+	UnitMinfltPerPage        = string(schema.MinfltPerPage)
+	UnitWakeP50              = string(schema.WakeP50)
+	UnitWakeP99              = string(schema.WakeP99)
+	UnitWakeMax              = string(schema.WakeMax)
+	UnitWakeSamples          = string(schema.WakeSamples)
 
 	UnitBytesPerSecPerReader = string(schema.BytesPerSecPerReader)
 	UnitTLBShootdownsPerPass = string(schema.TLBShootdownsPerPass)
@@ -45,7 +47,7 @@ const (
 var units = []schema.Unit{
 	schema.MinorFaults, schema.MajorFaults, schema.UserCPU, schema.SysCPU, schema.CtxSwitches,
 	schema.ReadSyscalls, schema.WriteSyscalls, schema.ReadBytes, schema.WriteBytes, schema.DeviceBytes,
-	schema.OpsPerColdStretch, schema.NsecPerPage, schema.MinfltPerPage,
+	schema.OpsPerColdStretch, schema.OpsPerPartialStretch, schema.ResidentFrac, schema.NsecPerPage, schema.MinfltPerPage,
 	schema.BytesPerSecPerReader, schema.TLBShootdownsPerPass,
 	schema.BufferedCPUPerKiB, schema.DirectCPUPerKiB, schema.SpliceCPUPerKiB, schema.MemmoveCPUPerKiB,
 	schema.CopiesVsDirect, schema.CopiesVsSplice,
