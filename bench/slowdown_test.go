@@ -30,9 +30,10 @@ import (
 // threads>1 run another loop and are never slowed.
 //
 // The hook itself costs the op something (a call that spills the loop's
-// registers, a counter, a clock read every 64 ops): 2.4% of the gated
-// mmap 4KiB row in one process (BenchmarkInjectedSlowdown's hook-%), and
-// more, 3.5% to 4%, in the gate's own samples. A knob that takes its own
+// registers, a counter, a clock read every 64 ops): about 2% of the gated
+// mmap 4KiB row in one process (BenchmarkInjectedSlowdown's hook-%, 1.9%
+// to 2.2%), and more across processes (+4.3% [+2.1%, +7.4%] in one gate
+// run of that row, mmap:0% against no knob). A knob that takes its own
 // cost off its waits cannot be exact when that cost is not known to a
 // tenth of a nanosecond, and cannot realise less than it. So a
 // calibration compares the knob at frac with the knob at 0% (the base
@@ -252,8 +253,10 @@ const calibrateEnv = "MMAPBENCH_CALIBRATE_SLOWDOWNS"
 // frac ÷ 0% minus one as realised-%, with its 95% interval (order
 // statistics) as lo-% and hi-%: the shift a calibration injects (its base
 // runs mmap:0%). The first window of 64 ops of a stretch has no wait, so
-// 3% realises 2.99%. hook-% is the median ratio 0% ÷ nil minus one, the
-// hook's own cost. scripts/calibrate-gate.sh runs it with -benchtime 500x.
+// frac loses 0.4% of itself (3% would be 2.99% if nothing else moved;
+// docs/gate.md has what it measures). hook-% is the median ratio 0% ÷ nil
+// minus one, the hook's own cost. scripts/calibrate-gate.sh runs it with
+// -benchtime 500x.
 func BenchmarkInjectedSlowdown(b *testing.B) {
 	if os.Getenv(slowdownEnv) != "" {
 		b.Skipf("%s is set: the gated loop would be slowed already", slowdownEnv)
