@@ -482,15 +482,10 @@ func confDirect(t *testing.T, be impl.Backend) {
 func confEvict(t *testing.T, be impl.Backend) {
 	skipUnlessCaps(t, be, impl.CapPersistent, "CapPersistent", "no file, so no page cache to evict from")
 	skipUnlessEvictable(t)
-	s, _ := createTestStore(t, be, evictTestSize)
+	s, want := syncedTestStore(t, be, evictTestSize, 17)
 	ev, ok := s.(impl.Evicter)
 	if !ok {
 		t.Skipf("%s's store is not an impl.Evicter", be.Name)
-	}
-	want := storePattern(17, evictTestSize)
-	writeTestStore(t, s, want, 0)
-	if err := s.Sync(); err != nil {
-		t.Fatalf("Sync() = %v", err)
 	}
 
 	checkTestStore(t, s, want, 0)

@@ -20,15 +20,10 @@ func TestAdviseRange(t *testing.T) {
 			continue
 		}
 		t.Run(be.Name, func(t *testing.T) {
-			s, _ := createTestStore(t, be, evictTestSize)
+			s, want := syncedTestStore(t, be, evictTestSize, 19)
 			ra, ok := s.(impl.RangeAdvisor)
 			if !ok {
 				t.Fatalf("%s's store is not an impl.RangeAdvisor", be.Name)
-			}
-			want := storePattern(19, evictTestSize)
-			writeTestStore(t, s, want, 0)
-			if err := s.Sync(); err != nil {
-				t.Fatal(err)
 			}
 			half := int64(evictTestSize / 2)
 			for _, tc := range []struct {
@@ -79,4 +74,17 @@ func TestAdviseRange(t *testing.T) {
 			checkTestStore(t, s, want, 0)
 		})
 	}
+}
+
+// syncedTestStore is a new store of size bytes holding storePattern(seed)
+// and synced, so that its pages are clean and can be dropped.
+func syncedTestStore(t *testing.T, be impl.Backend, size int64, seed byte) (impl.Store, []byte) {
+	t.Helper()
+	s, _ := createTestStore(t, be, size)
+	want := storePattern(seed, int(size))
+	writeTestStore(t, s, want, 0)
+	if err := s.Sync(); err != nil {
+		t.Fatalf("Sync() = %v", err)
+	}
+	return s, want
 }
