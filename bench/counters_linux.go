@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -273,4 +276,19 @@ func (d Counters) Add(e Counters) Counters {
 		DevRead:     d.DevRead + e.DevRead,
 		DevWrite:    d.DevWrite + e.DevWrite,
 	}
+}
+
+// osThreads is the process's OS thread count, the Threads line of
+// /proc/self/status. It allocates: call it outside timed loops.
+func osThreads() (int, error) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+			return strconv.Atoi(strings.TrimSpace(v))
+		}
+	}
+	return 0, fmt.Errorf("bench: /proc/self/status has no Threads line")
 }

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"errors"
 	"sync"
 	"time"
 
@@ -204,51 +205,160 @@ func (st *coldStretch) next(d Counters) {
 }
 
 // RunParallel splits n operations over c.Threads goroutines, each with its
-// own worker (buffer and share of the file), timed as one stretch: n is the
-// benchmark's b.N (a loop of known length, not b.Loop, whose calls cannot
-// be shared by goroutines). Only warm cases get here: evicting under
-// concurrent readers would measure the eviction's races.
+// own worker (buffer and share of the file): n is the benchmark's b.N (a
+// loop of known length, not b.Loop, whose calls cannot be shared by
+// goroutines). A warm case is timed as one stretch. A cold or partial case
+// with a non-sequential pattern runs in bounded stretches as Run's do,
+// every goroutine stopped at the stretch's end before the state is restored
+// (timer stopped): restoring under running readers would measure the
+// restore's races. Those rows also report per-op latency (each goroutine
+// its own histogram, merged) and the process's OS threads at the end: a
+// goroutine blocked in pread holds a thread of its own, one in a page
+// fault keeps its P (erigontech/erigon#23815).
 func (h *Harness) RunParallel(b B, n int, c schema.Case, o Op) {
-	if c.Cache != schema.Warm {
-		b.Fatalf("%s: RunParallel runs warm cases only", c.Name())
+	if c.Cache != schema.Warm && c.Pattern == schema.Seq {
+		b.Fatalf("%s: a cold or partial sequential case has one eviction per pass, which goroutines with their own shares do not share: want threads=1", c.Name())
 	}
 	s, view := h.Open(b, c)
 	b.SetBytes(c.BS)
 	b.ReportAllocs()
-	workers := make([]*Worker, c.Threads)
-	for t := range workers {
-		workers[t] = NewWorker(s, view, c, o, t)
+	pool := newStretchPool(s, view, c, o, c.Cache != schema.Warm)
+	defer pool.close()
+	st := newColdStretch(c)
+	var res *residency
+	var resident float64
+	switch {
+	case c.Cache.IsPartial():
+		res = newResidency(b, s, h.SharedFile(b, c.Size), c.BS, residentSet(c))
+		res.establish(b)
+		resident += res.verify(b)
+	case c.Cache == schema.Cold:
+		h.MakeCold(b, s)
 	}
+	// The first stretch gives every goroutine one op; later ones are
+	// sized from its device bytes, as Run's are.
+	st.limit = uint64(c.Threads)
 	var m meter
-	var wg sync.WaitGroup
-	errs := make([]error, c.Threads)
 	m.resume(b)
 	b.ResetTimer()
-	for t, w := range workers {
-		k := n / c.Threads
-		if t < n%c.Threads {
-			k++
+	for left := uint64(n); left > 0; {
+		k := left
+		if st.bounded {
+			k = min(left, max(st.limit, uint64(c.Threads)))
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range k {
-				if err := w.Step(); err != nil {
-					errs[t] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	b.StopTimer()
-	m.pause(b)
-	for _, err := range errs {
-		if err != nil {
+		if err := pool.run(k); err != nil {
 			b.Fatal(err)
 		}
+		left -= k
+		st.done = k
+		if left == 0 || !st.bounded {
+			continue
+		}
+		d := m.pause(b)
+		b.StopTimer()
+		st.next(d)
+		if res != nil {
+			res.establish(b)
+			resident += res.verify(b)
+		} else {
+			h.MakeCold(b, s)
+		}
+		b.StartTimer()
+		m.resume(b)
 	}
+	b.StopTimer()
+	m.pause(b)
 	m.total.Report(b, n)
+	if pool.hists != nil {
+		var all LatencyHist
+		for i := range pool.hists {
+			all.Merge(&pool.hists[i])
+		}
+		reportLatency(b, &all)
+		if t, err := osThreads(); err == nil {
+			b.ReportMetric(float64(t), string(schema.OSThreads))
+		}
+	}
+	switch {
+	case res != nil:
+		b.ReportMetric(float64(n)/float64(st.stretches), UnitOpsPerPartialStretch)
+		b.ReportMetric(resident/float64(st.stretches), UnitResidentFrac)
+	case st.bounded:
+		b.ReportMetric(float64(n)/float64(st.stretches), UnitOpsPerColdStretch)
+	}
+}
+
+// stretchPool is c.Threads goroutines, each stepping its own worker, that
+// live for a whole case: run hands each its share of a stretch's ops over
+// a channel, so that a timed stretch starts no goroutine and allocates
+// nothing.
+type stretchPool struct {
+	workers []*Worker
+	hists   []LatencyHist // per goroutine when timed, else nil
+	start   []chan uint64
+	errs    []error
+	done    sync.WaitGroup
+}
+
+func newStretchPool(s impl.Store, view impl.Viewer, c schema.Case, o Op, timed bool) *stretchPool {
+	p := &stretchPool{errs: make([]error, c.Threads)}
+	if timed {
+		p.hists = make([]LatencyHist, c.Threads)
+	}
+	for t := range c.Threads {
+		p.workers = append(p.workers, NewWorker(s, view, c, o, t))
+		p.start = append(p.start, make(chan uint64, 1))
+	}
+	for t := range p.workers {
+		go p.loop(t)
+	}
+	return p
+}
+
+// loop is goroutine t: k ops per message on its start channel.
+func (p *stretchPool) loop(t int) {
+	w := p.workers[t]
+	var h *LatencyHist
+	if p.hists != nil {
+		h = &p.hists[t]
+	}
+	for k := range p.start[t] {
+		last := time.Now()
+		for range k {
+			if err := w.Step(); err != nil {
+				p.errs[t] = err
+				break
+			}
+			if h != nil {
+				now := time.Now()
+				h.Record(int64(now.Sub(last)))
+				last = now
+			}
+		}
+		p.done.Done()
+	}
+}
+
+// run has the goroutines do k ops between them (the first k mod T one more
+// than the rest) and returns when all have.
+func (p *stretchPool) run(k uint64) error {
+	t := uint64(len(p.workers))
+	p.done.Add(len(p.workers))
+	for i, ch := range p.start {
+		share := k / t
+		if uint64(i) < k%t {
+			share++
+		}
+		ch <- share
+	}
+	p.done.Wait()
+	return errors.Join(p.errs...)
+}
+
+func (p *stretchPool) close() {
+	for _, ch := range p.start {
+		close(ch)
+	}
 }
 
 // meter accumulates OS counters over the timed stretches of a benchmark,

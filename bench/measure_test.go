@@ -242,3 +242,39 @@ func TestPartialRows(t *testing.T) {
 		})
 	}
 }
+
+// TestParallelColdAndPartial runs cold and partial rows with 4 and 16
+// goroutines: every op counted once (the device reads about one block per
+// cold op with advice=rand, half a block at part:50), the state verified
+// before each stretch, latency and OS threads reported. (How many threads
+// is a finding, not a rule: here 16 goroutines in pread ran on 7, because
+// sysmon hands a P on only after a call has blocked for a while.)
+func TestParallelColdAndPartial(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads from the device")
+	}
+	skipUnlessEvictable(t)
+	const size, bs = 64 << 20, 4 << 10
+	for _, c := range []schema.Case{
+		{Backend: "pread", Access: schema.Copy, Pattern: schema.Rand, BS: bs, Cache: schema.Cold, Size: size, Advice: schema.AdviceRand, Threads: 16},
+		{Backend: "mmap", Access: schema.View, Pattern: schema.Rand, BS: bs, Cache: schema.Cold, Size: size, Advice: schema.AdviceRand, Threads: 4},
+		{Backend: "pread", Access: schema.Copy, Pattern: schema.Zipf(0.99), BS: bs, Cache: schema.Partial(50), Size: size, Advice: schema.AdviceRand, Threads: 4},
+	} {
+		t.Run(c.Name(), func(t *testing.T) {
+			r := benchN(t, 2000, func(b *testing.B) { runCase(b, c, OpRead) })
+			t.Logf("%v ns/op, dev-B/op %.0f, p50 %.0f p99 %.0f ns, %s %.0f, stretch %.0f/%.0f, resident %.3f", r.NsPerOp(), r.Extra[UnitDeviceBytes],
+				r.Extra[string(schema.IPCP50)], r.Extra[string(schema.IPCP99)], schema.OSThreads, r.Extra[string(schema.OSThreads)],
+				r.Extra[UnitOpsPerColdStretch], r.Extra[UnitOpsPerPartialStretch], r.Extra[UnitResidentFrac])
+			if r.Extra[string(schema.OSThreads)] < 2 || r.Extra[string(schema.IPCP50)] <= 0 {
+				t.Errorf("no OS threads or latency in %v", r.Extra)
+			}
+			perOp := r.Extra[UnitDeviceBytes] / bs
+			if c.Cache == schema.Cold && (perOp < 0.8 || perOp > 1.5) {
+				t.Errorf("cold: %.2f blocks per op from the device, want about 1 (every op once, each a miss)", perOp)
+			}
+			if c.Cache.IsPartial() && math.Abs(r.Extra[UnitResidentFrac]-0.5) > 0.02 {
+				t.Errorf("%s = %v, want 0.50 ± 0.02", UnitResidentFrac, r.Extra[UnitResidentFrac])
+			}
+		})
+	}
+}
