@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
 )
@@ -204,21 +203,5 @@ func TestWriteTextPairedGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got bytes.Buffer
-	if err := rep.WriteText(&got); err != nil {
-		t.Fatal(err)
-	}
-	const golden = "testdata/paired.golden"
-	if *update {
-		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("WriteText differs from %s (go test -update rewrites it):\n%s", golden, got.Bytes())
-	}
+	checkGolden(t, rep, "testdata/paired.golden")
 }

@@ -7,17 +7,23 @@ import (
 )
 
 // TestWriteTextGolden checks the tables and the verdict line against
-// testdata/direction.golden; a mismatch writes direction.got-golden.
+// testdata/direction.golden.
 func TestWriteTextGolden(t *testing.T) {
 	rep, err := compareFiles(t, "base.txt", "direction.txt", "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkGolden(t, rep, "testdata/direction.golden")
+}
+
+// checkGolden compares rep's text with the golden file; go test -update
+// rewrites it, and a mismatch also writes the text beside it (.got).
+func checkGolden(t *testing.T, rep *Report, golden string) {
+	t.Helper()
 	var got bytes.Buffer
 	if err := rep.WriteText(&got); err != nil {
 		t.Fatal(err)
 	}
-	const golden = "testdata/direction.golden"
 	if *update {
 		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
@@ -28,7 +34,7 @@ func TestWriteTextGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got.Bytes(), want) {
-		os.WriteFile("testdata/direction.got-golden", got.Bytes(), 0o644)
-		t.Errorf("WriteText differs from %s (got in testdata/direction.got-golden; go test -update rewrites it):\n%s", golden, got.Bytes())
+		os.WriteFile(golden+".got", got.Bytes(), 0o644)
+		t.Errorf("WriteText differs from %s (got in %s.got; go test -update rewrites it):\n%s", golden, golden, got.Bytes())
 	}
 }
