@@ -20,7 +20,7 @@ func caseOf(bench string, keys Keys) (Case, error) {
 	delete(k, ProcsKey)
 	// ParseName wants the keys in Name's order; build the name from them.
 	var parts []string
-	for _, key := range []string{"backend", "access", "pattern", "bs", "cache", "size", "advice", "threads", "readers", "sync"} {
+	for _, key := range []string{"backend", "access", "pattern", "bs", "cache", "size", "advice", "threads", "readers", "sync", "prefetch"} {
 		if v, ok := k[key]; ok {
 			parts = append(parts, key+"="+v)
 			delete(k, key)
