@@ -48,20 +48,13 @@ func (h *Harness) Run(b B, c schema.Case, o Op, opt Options) {
 	w.consume = !opt.NoConsume
 	hook := opt.AfterOp
 	var m meter
-	cold := c.Cache == schema.Cold
-	st := newColdStretch(c)
+	// Cold and partial states are restored after every stretch: cold
+	// below means "restore the state", by eviction or re-establishing.
+	keep := h.keepCache(b, c, s)
+	cold := keep != nil
+	st := &coldStretch{} // warm: one unbounded stretch
 	if cold {
-		h.MakeCold(b, s)
-	}
-	// A partial state is held by re-establishing it after every stretch,
-	// as a cold one is by evicting: cold below means "restore the state".
-	var res *residency
-	var resident float64 // sum of the verified fractions, one per stretch
-	if c.Cache.IsPartial() {
-		res = newResidency(b, s, h.SharedFile(b, c.Size), c.BS, residentSet(c))
-		res.establish(b)
-		resident += res.verify(b)
-		cold = true
+		st = &keep.st
 	}
 	var hist *LatencyHist
 	if c.Cache != schema.Warm && !opt.NoLatency {
@@ -72,17 +65,7 @@ func (h *Harness) Run(b B, c schema.Case, o Op, opt Options) {
 	evict := func() {
 		d := m.pause(b)
 		b.StopTimer()
-		if res != nil && st.done == 1 && float64(d.DevRead) > partialDrift*float64(c.Size) {
-			b.Skipf("cache=%v: one read brought in %s, %.1f%% of the file (read-around): the state cannot be held within %.0f points; give advice=rand",
-				c.Cache, schema.FormatSize(d.DevRead), 100*float64(d.DevRead)/float64(c.Size), 100*partialDrift)
-		}
-		st.next(d)
-		if res != nil {
-			res.establish(b)
-			resident += res.verify(b)
-		} else {
-			h.MakeCold(b, s)
-		}
+		keep.restore(b, d)
 		b.StartTimer()
 		m.resume(b)
 		restart = true
@@ -137,15 +120,70 @@ func (h *Harness) Run(b B, c schema.Case, o Op, opt Options) {
 	}
 	m.pause(b)
 	m.total.Report(b, n)
-	switch {
-	case res != nil:
-		b.ReportMetric(float64(n)/float64(st.stretches), UnitOpsPerPartialStretch)
-		b.ReportMetric(resident/float64(st.stretches), UnitResidentFrac)
-	case st.bounded:
-		b.ReportMetric(float64(n)/float64(st.stretches), UnitOpsPerColdStretch)
-	}
+	keep.report(b, n)
 	if hist != nil {
 		reportLatency(b, hist)
+	}
+}
+
+// A cacheKeeper holds a cold or partial case's cache state between its
+// measured stretches, cold by evicting and partial by re-establishing the
+// resident set (verified before every stretch), and sizes the stretches
+// (coldStretch). A nil keeper (warm) has nothing to keep.
+type cacheKeeper struct {
+	h        *Harness
+	s        impl.Store
+	c        schema.Case
+	st       coldStretch
+	res      *residency // partial states only
+	resident float64    // partial: sum of the verified fractions, one per stretch
+}
+
+// keepCache sets c's cold or partial state on s and returns its keeper;
+// nil for a warm case, which Open made warm.
+func (h *Harness) keepCache(tb TB, c schema.Case, s impl.Store) *cacheKeeper {
+	if c.Cache == schema.Warm {
+		return nil
+	}
+	k := &cacheKeeper{h: h, s: s, c: c, st: newColdStretch(c)}
+	if c.Cache.IsPartial() {
+		k.res = newResidency(tb, s, h.SharedFile(tb, c.Size), c.BS, residentSet(c))
+		k.res.establish(tb)
+		k.resident += k.res.verify(tb)
+	} else {
+		h.MakeCold(tb, s)
+	}
+	return k
+}
+
+// restore ends a stretch whose counters were d (timer stopped): it sizes
+// the next one and puts the state back. A partial row whose single read
+// brought in more than partialDrift of the file cannot be held and is
+// skipped with the reason.
+func (k *cacheKeeper) restore(tb TB, d Counters) {
+	if k.res != nil && k.st.done == 1 && float64(d.DevRead) > partialDrift*float64(k.c.Size) {
+		tb.Skipf("cache=%v: one read brought in %s, %.1f%% of the file (read-around): the state cannot be held within %.0f points; give advice=rand",
+			k.c.Cache, schema.FormatSize(d.DevRead), 100*float64(d.DevRead)/float64(k.c.Size), 100*partialDrift)
+	}
+	k.st.next(d)
+	if k.res != nil {
+		k.res.establish(tb)
+		k.resident += k.res.verify(tb)
+	} else {
+		k.h.MakeCold(tb, k.s)
+	}
+}
+
+// report reports the stretches of a row of n ops: their length, and for a
+// partial state the share resident before them.
+func (k *cacheKeeper) report(b B, n int) {
+	switch {
+	case k == nil:
+	case k.res != nil:
+		b.ReportMetric(float64(n)/float64(k.st.stretches), UnitOpsPerPartialStretch)
+		b.ReportMetric(k.resident/float64(k.st.stretches), UnitResidentFrac)
+	case k.st.bounded:
+		b.ReportMetric(float64(n)/float64(k.st.stretches), UnitOpsPerColdStretch)
 	}
 }
 
@@ -224,16 +262,10 @@ func (h *Harness) RunParallel(b B, n int, c schema.Case, o Op) {
 	b.ReportAllocs()
 	pool := newStretchPool(s, view, c, o, c.Cache != schema.Warm)
 	defer pool.close()
-	st := newColdStretch(c)
-	var res *residency
-	var resident float64
-	switch {
-	case c.Cache.IsPartial():
-		res = newResidency(b, s, h.SharedFile(b, c.Size), c.BS, residentSet(c))
-		res.establish(b)
-		resident += res.verify(b)
-	case c.Cache == schema.Cold:
-		h.MakeCold(b, s)
+	keep := h.keepCache(b, c, s)
+	st := &coldStretch{} // warm: one unbounded stretch
+	if keep != nil {
+		st = &keep.st
 	}
 	// The first stretch gives every goroutine one op; later ones are
 	// sized from its device bytes, as Run's are.
@@ -256,13 +288,7 @@ func (h *Harness) RunParallel(b B, n int, c schema.Case, o Op) {
 		}
 		d := m.pause(b)
 		b.StopTimer()
-		st.next(d)
-		if res != nil {
-			res.establish(b)
-			resident += res.verify(b)
-		} else {
-			h.MakeCold(b, s)
-		}
+		keep.restore(b, d)
 		b.StartTimer()
 		m.resume(b)
 	}
@@ -279,13 +305,7 @@ func (h *Harness) RunParallel(b B, n int, c schema.Case, o Op) {
 			b.ReportMetric(float64(t), string(schema.OSThreads))
 		}
 	}
-	switch {
-	case res != nil:
-		b.ReportMetric(float64(n)/float64(st.stretches), UnitOpsPerPartialStretch)
-		b.ReportMetric(resident/float64(st.stretches), UnitResidentFrac)
-	case st.bounded:
-		b.ReportMetric(float64(n)/float64(st.stretches), UnitOpsPerColdStretch)
-	}
+	keep.report(b, n)
 }
 
 // stretchPool is c.Threads goroutines, each stepping its own worker, that
