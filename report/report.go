@@ -87,6 +87,7 @@ func Write(w io.Writer, in Input) error {
 	writeOOM(p, rs, in)
 	writeBystander(p, rs)
 	writeReaders(p, rs)
+	writeMap(p, rs, in) // only when the results have map rows (report/map.go)
 	writeEvidence(p, in)
 	if rs.err != nil {
 		return rs.err

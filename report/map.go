@@ -1,0 +1,462 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/mmapbench/mmapbench/plot"
+	"github.com/mmapbench/mmapbench/schema"
+)
+
+// The decision map (issue 14): for each block size, goroutine count,
+// memory regime and access pattern × prefetch, is the fastest way to read
+// through a mapping faster than the fastest way to read with pread? A
+// user picks the backend and the advice, so each side of a cell is its
+// fastest setup (the advice variant with the lowest median time), and the
+// two are compared by decide, the report's one test.
+
+// mapSetup is one side of a cell: the row of its fastest setup.
+type mapSetup struct {
+	row *schema.Row
+	c   schema.Case
+	ns  float64 // median ns/op
+}
+
+// name is the setup a user would choose: "mmap/rand", "pread/none", with
+// "+batch16" when withPrefetch (the "Which to use" workloads choose the
+// prefetch too; a map cell's row fixes it).
+func (s *mapSetup) name(withPrefetch bool) string {
+	n := s.c.Backend + "/" + s.c.Advice.String()
+	if withPrefetch && s.c.Prefetch != schema.NoPrefetch {
+		n += "+" + s.c.Prefetch.String()
+	}
+	return n
+}
+
+// p99 is the median of the setup's p99-nsec samples, "–" when its row
+// has none (warm rows are not timed per op).
+func (s *mapSetup) p99() string {
+	if v, ok := s.row.Median(schema.IPCP99); ok {
+		return schema.FormatNanos(v)
+	}
+	return "–"
+}
+
+// faster returns the faster of two setups (a nil one loses).
+func faster(a, b *mapSetup) *mapSetup {
+	if a == nil || (b != nil && b.ns < a.ns) {
+		return b
+	}
+	return a
+}
+
+// A mapCell is one grid point: each side's fastest setup (nil: no row) and
+// the decision between them.
+type mapCell struct {
+	mmap, pread *mapSetup
+	cmp         Comparison
+}
+
+func newMapCell(mmap, pread *mapSetup) mapCell {
+	c := mapCell{mmap: mmap, pread: pread}
+	if mmap != nil && pread != nil {
+		c.cmp = decide(mmap.row.Samples(schema.NsPerOp), pread.row.Samples(schema.NsPerOp))
+	}
+	return c
+}
+
+// missing says which side has no row, "" when both have one.
+func (c mapCell) missing() string {
+	switch {
+	case c.mmap == nil && c.pread == nil:
+		return "no mmap or pread row"
+	case c.mmap == nil:
+		return "no mmap row"
+	case c.pread == nil:
+		return "no pread row"
+	}
+	return ""
+}
+
+// text is the cell in a table: "×0.42 (p=0.008) mmap/rand vs pread/none;
+// p99 1.20ms vs 80.0µs", "level (×0.97, p=0.31) …", or the missing side
+// with the setup that was run.
+func (c mapCell) text(withPrefetch bool) string {
+	switch {
+	case c.mmap == nil && c.pread == nil:
+		return c.missing()
+	case c.mmap == nil:
+		return fmt.Sprintf("no mmap row (%s %s)", c.pread.name(withPrefetch), schema.FormatNanos(c.pread.ns))
+	case c.pread == nil:
+		return fmt.Sprintf("no pread row (%s %s)", c.mmap.name(withPrefetch), schema.FormatNanos(c.mmap.ns))
+	}
+	head := fmt.Sprintf("×%.2f (%s)", c.cmp.Ratio, pWords(c.cmp.P))
+	if c.cmp.Outcome == level {
+		head = fmt.Sprintf("level (×%.2f, %s)", c.cmp.Ratio, pWords(c.cmp.P))
+	}
+	return fmt.Sprintf("%s %s vs %s; p99 %s vs %s", head, c.mmap.name(withPrefetch), c.pread.name(withPrefetch), c.mmap.p99(), c.pread.p99())
+}
+
+// pWords is a p-value as a cell shows it: "p=0.031", "p<0.001".
+func pWords(p float64) string {
+	if p < 0.001 {
+		return "p<0.001"
+	}
+	return fmt.Sprintf("p=%.3f", p)
+}
+
+func (c mapCell) plotCell() plot.MapCell {
+	if m := c.missing(); m != "" {
+		return plot.MapCell{Ratio: math.NaN(), Missing: m}
+	}
+	return plot.MapCell{Ratio: c.cmp.Ratio, Level: c.cmp.Outcome == level}
+}
+
+// A mapRow is a row of the map: an access pattern with a prefetch.
+type mapRow struct {
+	pattern  schema.Pattern
+	prefetch schema.Prefetch
+}
+
+func (r mapRow) String() string {
+	if r.prefetch == schema.NoPrefetch {
+		return r.pattern.String()
+	}
+	return r.pattern.String() + " + " + r.prefetch.String()
+}
+
+// mapPoint is a grid point's coordinates.
+type mapPoint struct {
+	bs      int64
+	threads int
+	cache   schema.Cache
+	row     mapRow
+}
+
+// decisionMap is the grid of one file size.
+type decisionMap struct {
+	size    int64
+	blocks  []int64
+	threads []int
+	caches  []schema.Cache // most resident first
+	rows    []mapRow
+	// setups holds each grid point's fastest setup per backend.
+	setups map[mapPoint]map[string]*mapSetup
+}
+
+// mapBackends are the two sides of the map: the mapping read in place and
+// pread into a buffer, the choice the map is about.
+var mapBackends = []mapBackend{{"mmap", schema.View}, {"pread", schema.Copy}}
+
+type mapBackend struct {
+	name   string
+	access schema.Access
+}
+
+// pressureRegimes are the issue's regimes that no row measures yet: the
+// file at 2× and 8× a memory cgroup's limit, where the kernel chooses what
+// stays resident.
+var pressureRegimes = []string{"file 2× the memory limit", "file 8× the memory limit"}
+
+const pressureMissing = "not measured (needs the memory-pressure rows: make oom, a later session)"
+
+// mapOf builds the decision map from the BenchmarkRead rows of the file
+// size that was read in a partial cache state (the map profile's regime;
+// the largest such size when there are several), random and skewed
+// patterns only; nil when no row has a partial cache.
+func mapOf(rs *results) *decisionMap {
+	var size int64
+	for _, r := range rs.Select("Read", nil) {
+		if c, ok := r.Case(); ok && c.Cache.IsPartial() {
+			size = max(size, c.Size)
+		}
+	}
+	if size == 0 {
+		return nil
+	}
+	m := &decisionMap{size: size, setups: map[mapPoint]map[string]*mapSetup{}}
+	for _, r := range rs.Select("Read", schema.Keys{"size": schema.FormatSize(size)}) {
+		c, ok := r.Case()
+		if !ok || c.Pattern == schema.Seq || c.Sync != 0 || c.Shared || !slices.Contains(mapBackends, mapBackend{c.Backend, c.Access}) {
+			continue
+		}
+		ns, ok := r.Median(schema.NsPerOp)
+		if !ok {
+			continue
+		}
+		row := mapRow{c.Pattern, c.Prefetch}
+		addOnce(&m.blocks, c.BS)
+		addOnce(&m.threads, c.Threads)
+		addOnce(&m.caches, c.Cache)
+		addOnce(&m.rows, row)
+		pt := mapPoint{c.BS, c.Threads, c.Cache, row}
+		if m.setups[pt] == nil {
+			m.setups[pt] = map[string]*mapSetup{}
+		}
+		m.setups[pt][c.Backend] = faster(m.setups[pt][c.Backend], &mapSetup{row: r, c: c, ns: ns})
+	}
+	if len(m.setups) == 0 {
+		return nil
+	}
+	slices.Sort(m.blocks)
+	slices.Sort(m.threads)
+	slices.SortStableFunc(m.caches, func(a, b schema.Cache) int { return cmp.Compare(b.Resident(), a.Resident()) })
+	// Rows keep the order the harness ran the patterns in; within a
+	// pattern, no prefetch comes first, then the batches by length.
+	var patterns []schema.Pattern
+	for _, r := range m.rows {
+		addOnce(&patterns, r.pattern)
+	}
+	slices.SortStableFunc(m.rows, func(a, b mapRow) int {
+		return cmp.Or(cmp.Compare(slices.Index(patterns, a.pattern), slices.Index(patterns, b.pattern)),
+			cmp.Compare(a.prefetch.BatchLen(), b.prefetch.BatchLen()))
+	})
+	return m
+}
+
+func addOnce[T comparable](xs *[]T, x T) {
+	if !slices.Contains(*xs, x) {
+		*xs = append(*xs, x)
+	}
+}
+
+func (m *decisionMap) cell(pt mapPoint) mapCell {
+	s := m.setups[pt]
+	return newMapCell(s["mmap"], s["pread"])
+}
+
+// regimeWords names a column: "part:90: 90% of the blocks resident".
+func (m *decisionMap) regimeWords(mach machine, c schema.Cache) string {
+	if c.IsPartial() {
+		return fmt.Sprintf("%s, %.0f%% of the blocks of a %s file resident (the hottest under a skewed pattern, a random subset under rand)",
+			c, 100*c.Resident(), schema.FormatBytes(float64(m.size)))
+	}
+	return mach.words(c.String(), m.size)
+}
+
+func threadsWords(n int) string {
+	if n == 1 {
+		return "1 goroutine"
+	}
+	return fmt.Sprintf("%d goroutines", n)
+}
+
+// mapFigureName is the figure of one block size's map.
+func mapFigureName(bs int64) string { return "map-" + schema.FormatSize(bs) }
+
+// Heatmaps is the decision map as figures, one per block size with a panel
+// per goroutine count (plot.RenderMaps draws them; mmapbench plot renders
+// them beside plot.Figures). Columns are the measured regimes, then the
+// memory-pressure regimes, marked not measured; nil when the results have
+// no map rows.
+func Heatmaps(rs *schema.Results) []plot.Map {
+	m := mapOf(newResults(rs))
+	if m == nil {
+		return nil
+	}
+	var cols, rows []string
+	for _, c := range m.caches {
+		cols = append(cols, c.String())
+	}
+	cols = append(cols, "2× limit", "8× limit")
+	for _, r := range m.rows {
+		rows = append(rows, r.String())
+	}
+	var maps []plot.Map
+	for _, bs := range m.blocks {
+		pm := plot.Map{
+			Name:  mapFigureName(bs),
+			Title: fmt.Sprintf("Fastest mmap ÷ fastest pread, %s random reads of a %s file", schema.FormatSize(bs), schema.FormatBytes(float64(m.size))),
+			Caption: fmt.Sprintf("Each cell: the fastest mmap setup's median time ÷ the fastest pread setup's (over their advice variants), at %s blocks; red: mmap faster, blue: pread faster, on a log scale; level unless the test separates them (p < %.2g) and the ratio is beyond the %.0f%% tie; dashed where a side has no row or the regime is not measured yet.",
+				schema.FormatSize(bs), Alpha, 100*Tie),
+			Columns: cols, Rows: rows,
+		}
+		for _, th := range m.threads {
+			pn := plot.MapPanel{Title: threadsWords(th)}
+			for _, r := range m.rows {
+				var line []plot.MapCell
+				for _, c := range m.caches {
+					line = append(line, m.cell(mapPoint{bs, th, c, r}).plotCell())
+				}
+				for range pressureRegimes {
+					line = append(line, plot.MapCell{Ratio: math.NaN(), Missing: "not measured"})
+				}
+				pn.Cells = append(pn.Cells, line)
+			}
+			pm.Panels = append(pm.Panels, pn)
+		}
+		maps = append(maps, pm)
+	}
+	return maps
+}
+
+// MapFigureNames are the names of the decision map's figures for these
+// results (none without map rows), for linking them into the report.
+func MapFigureNames(rs *schema.Results) []string {
+	var names []string
+	for _, m := range Heatmaps(rs) {
+		names = append(names, m.Name)
+	}
+	return names
+}
+
+// writeMap writes the decision map's tables and the "Which to use"
+// section, when the results have map rows.
+func writeMap(p printer, rs *results, in Input) {
+	m := mapOf(rs)
+	if m == nil {
+		return
+	}
+	mach := machineOf(rs)
+	p("## The decision map: mmap or pread, by regime\n\n")
+	p("BenchmarkRead rows of the %s file, random and skewed patterns. Each cell compares the fastest mmap setup (access=view, the advice variant with the lowest median time) with the fastest pread setup (access=copy, likewise): the ratio of their median times, mmap ÷ pread, below 1 where mmap is faster; **level** unless %s and the ratio is beyond the %.0f%% tie; the p99 of each setup's per-op latency where its row times every op (partial and cold rows). A side with no row is named, never left blank. Regimes: %s.\n\n",
+		schema.FormatBytes(float64(m.size)), testWords, 100*Tie, regimeList(m, mach))
+	for _, bs := range m.blocks {
+		if link, ok := in.Figures[mapFigureName(bs)]; ok {
+			p("![decision map, %s](%s.png)\n\n*Fastest mmap ÷ fastest pread at %s blocks: red mmap faster, blue pread faster, grey level, dashed missing.* ([SVG](%s.svg))\n\n", schema.FormatSize(bs), link, schema.FormatSize(bs), link)
+		} else {
+			p("*Figure %s not rendered: run `make plots`.*\n\n", mapFigureName(bs))
+		}
+		for _, th := range m.threads {
+			t := (&Table{}).Left("pattern × prefetch")
+			for _, c := range m.caches {
+				t.Left(c.String())
+			}
+			for _, r := range m.rows {
+				cells := []string{r.String()}
+				for _, c := range m.caches {
+					cells = append(cells, m.cell(mapPoint{bs, th, c, r}).text(false))
+				}
+				t.Row(cells...)
+			}
+			p("### %s blocks, %s\n\n%s\n", schema.FormatSize(bs), threadsWords(th), t)
+		}
+	}
+	writeWhichToUse(p, m, mach)
+}
+
+func regimeList(m *decisionMap, mach machine) string {
+	var ws []string
+	for _, c := range m.caches {
+		ws = append(ws, m.regimeWords(mach, c))
+	}
+	for _, pr := range pressureRegimes {
+		ws = append(ws, pr+": "+pressureMissing)
+	}
+	return strings.Join(ws, "; ")
+}
+
+// A workload is what a user cannot choose: block size, goroutines, access
+// pattern. The setup (backend, advice, prefetch) is the choice.
+type workload struct {
+	bs      int64
+	threads int
+	pattern schema.Pattern
+}
+
+func (w workload) String() string {
+	return fmt.Sprintf("%s %s, %s", schema.FormatSize(w.bs), w.pattern, threadsWords(w.threads))
+}
+
+// writeWhichToUse writes, per regime, which backend's fastest setup wins
+// each workload (the prefetch now part of the setup), with a sentence
+// counting them and naming the largest margin, and a table of the
+// workloads.
+func writeWhichToUse(p printer, m *decisionMap, mach machine) {
+	p("## Which to use\n\nPer regime and workload (block size, pattern, goroutines), the fastest mmap setup (advice and prefetch) against the fastest pread setup, decided as in the map. Generated from the map's rows; the sentences change with them.\n\n")
+	for _, c := range m.caches {
+		var works []workload
+		for _, bs := range m.blocks {
+			for _, th := range m.threads {
+				for _, r := range m.rows {
+					addOnce(&works, workload{bs, th, r.pattern})
+				}
+			}
+		}
+		t := (&Table{}).Left("workload", "choose", "median time", "p99", "the other side's best", "median time", "p99", "by")
+		var nm, np, nl, nmiss int
+		var best mapCell
+		var bestW workload
+		margin := 0.0
+		for _, w := range works {
+			var mm, pr *mapSetup
+			for _, r := range m.rows {
+				if r.pattern != w.pattern {
+					continue
+				}
+				s := m.setups[mapPoint{w.bs, w.threads, c, r}]
+				mm, pr = faster(mm, s["mmap"]), faster(pr, s["pread"])
+			}
+			cell := newMapCell(mm, pr)
+			if miss := cell.missing(); miss != "" {
+				// The side that ran is shown; the other is named missing.
+				nmiss++
+				cells := []string{w.String(), "–", "–", "–"}
+				if ran := faster(cell.mmap, cell.pread); ran != nil {
+					cells = []string{w.String(), ran.name(true), schema.FormatNanos(ran.ns), ran.p99()}
+				}
+				t.Row(append(cells, miss, "–", "–", "–")...)
+				continue
+			}
+			chosen, other := cell.mmap, cell.pread
+			by := "level"
+			switch cell.cmp.Outcome {
+			case win:
+				nm++
+				by = fmt.Sprintf("%.2f× faster", 1/cell.cmp.Ratio)
+			case lose:
+				np++
+				chosen, other = other, chosen
+				by = fmt.Sprintf("%.2f× faster", cell.cmp.Ratio)
+			default:
+				nl++
+				if cell.cmp.Ratio > 1 {
+					chosen, other = other, chosen
+				}
+				by = fmt.Sprintf("level (×%.2f, %s)", cell.cmp.Ratio, pWords(cell.cmp.P))
+			}
+			if cell.cmp.Outcome != level {
+				if mg := math.Abs(math.Log(cell.cmp.Ratio)); mg > margin {
+					margin, best, bestW = mg, cell, w
+				}
+			}
+			t.Row(w.String(), chosen.name(true), schema.FormatNanos(chosen.ns), chosen.p99(), other.name(true), schema.FormatNanos(other.ns), other.p99(), by)
+		}
+		p("**%s.** %s\n\n%s\n", m.regimeWords(mach, c), whichSentence(len(works), nm, np, nl, nmiss, best, bestW, margin > 0), t)
+	}
+	for _, pr := range pressureRegimes {
+		p("**%s:** %s.\n\n", pr, pressureMissing)
+	}
+}
+
+// whichSentence is a regime's sentence: how many workloads each backend
+// wins, and the largest margin with both setups and their p99.
+func whichSentence(n, nm, np, nl, nmiss int, best mapCell, w workload, hasBest bool) string {
+	var parts []string
+	count := func(k int, what string) {
+		if k > 0 {
+			parts = append(parts, fmt.Sprintf("%s in %d", what, k))
+		}
+	}
+	count(nm, "mmap is faster")
+	count(np, "pread is faster")
+	count(nl, "the two are level")
+	count(nmiss, "a side has no row")
+	noun := "workloads"
+	if n == 1 {
+		noun = "workload"
+	}
+	s := fmt.Sprintf("Of %d %s, %s.", n, noun, strings.Join(parts, ", "))
+	if hasBest {
+		chosen, other, ratio := best.mmap, best.pread, 1/best.cmp.Ratio
+		if best.cmp.Outcome == lose {
+			chosen, other, ratio = other, chosen, best.cmp.Ratio
+		}
+		s += fmt.Sprintf(" The largest margin: %s is %.2f× faster than %s at %s (%s against %s; p99 %s against %s).",
+			chosen.name(true), ratio, other.name(true), w, schema.FormatNanos(chosen.ns), schema.FormatNanos(other.ns), chosen.p99(), other.p99())
+	}
+	return s
+}

@@ -1,0 +1,216 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/mmapbench/mmapbench/schema"
+)
+
+// mapRows are the samples of crafted map rows: one case, its ns/op
+// samples in µs, and the p99 (µs) every sample reports.
+type mapSample struct {
+	backend  string
+	advice   schema.Advice
+	cache    schema.Cache
+	pattern  schema.Pattern
+	prefetch schema.Prefetch
+	threads  int
+	us       []float64
+	p99us    float64
+}
+
+func mapResults(t *testing.T, rows []mapSample) *results {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("llc-size: 32MiB\nread-ahead: 8192KiB\n")
+	for _, r := range rows {
+		access := schema.Copy
+		if r.backend == "mmap" {
+			access = schema.View
+		}
+		th := r.threads
+		if th == 0 {
+			th = 1
+		}
+		c := schema.Case{Backend: r.backend, Access: access, Pattern: r.pattern, BS: 4096, Cache: r.cache,
+			Size: 256 << 20, Advice: r.advice, Threads: th, Prefetch: r.prefetch}
+		for _, us := range r.us {
+			fmt.Fprintf(&b, "BenchmarkRead/%s-2 \t 1000 \t %g ns/op \t %g p99-nsec\n", c.Name(), us*1000, r.p99us*1000)
+		}
+	}
+	rs, err := schema.Read(strings.NewReader(b.String()), "map.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newResults(rs)
+}
+
+var (
+	fast  = []float64{40, 41, 39, 40, 42}
+	slow  = []float64{80, 82, 79, 81, 80}
+	even1 = []float64{50, 52, 49, 51, 50}
+	even2 = []float64{51, 49, 50, 52, 50}
+)
+
+// The crafted grid, at 4KiB and 1 goroutine:
+//   - part:50 rand: mmap's fastest setup is advice=rand (40µs; advice=none
+//     100µs), pread's is advice=none (80µs; rand 90µs): ×0.5, significant;
+//   - cold rand: level (per-sample ratios around 1);
+//   - part:90 rand: pread only: no mmap row;
+//   - part:50 rand + batch16: mmap only: no pread row.
+func craftedMap() []mapSample {
+	r, p50, p90 := schema.Rand, schema.Partial(50), schema.Partial(90)
+	return []mapSample{
+		{backend: "mmap", advice: schema.AdviceNone, cache: p50, pattern: r, us: []float64{100, 101, 99, 100, 102}, p99us: 900},
+		{backend: "mmap", advice: schema.AdviceRand, cache: p50, pattern: r, us: fast, p99us: 300},
+		{backend: "pread", advice: schema.AdviceNone, cache: p50, pattern: r, us: slow, p99us: 200},
+		{backend: "pread", advice: schema.AdviceRand, cache: p50, pattern: r, us: []float64{90, 91, 89, 90, 92}, p99us: 250},
+		{backend: "mmap", advice: schema.AdviceRand, cache: schema.Cold, pattern: r, us: even1, p99us: 120},
+		{backend: "pread", advice: schema.AdviceNone, cache: schema.Cold, pattern: r, us: even2, p99us: 110},
+		{backend: "pread", advice: schema.AdviceNone, cache: p90, pattern: r, us: slow, p99us: 150},
+		{backend: "mmap", advice: schema.AdviceNone, cache: p50, pattern: r, prefetch: schema.Batch(16), us: fast, p99us: 70},
+	}
+}
+
+func TestMapCells(t *testing.T) {
+	m := mapOf(mapResults(t, craftedMap()))
+	if m == nil {
+		t.Fatal("mapOf = nil for results with partial rows")
+	}
+	if got := fmt.Sprint(m.caches); got != "[part:90 part:50 cold]" {
+		t.Errorf("columns %s, want the most resident first: [part:90 part:50 cold]", got)
+	}
+	rand, batch := mapRow{schema.Rand, schema.NoPrefetch}, mapRow{schema.Rand, schema.Batch(16)}
+	at := func(c schema.Cache, r mapRow) mapCell { return m.cell(mapPoint{4096, 1, c, r}) }
+
+	sig := at(schema.Partial(50), rand)
+	if sig.cmp.Outcome != win || math.Abs(sig.cmp.Ratio-0.5) > 0.01 {
+		t.Errorf("part:50 rand: %v, ratio %.3f; want mmap faster, ×0.50", sig.cmp.Outcome, sig.cmp.Ratio)
+	}
+	if got := sig.text(false); !strings.HasPrefix(got, "×0.50") || !strings.Contains(got, "mmap/rand vs pread/none") || !strings.Contains(got, "p99 300µs vs 200µs") {
+		t.Errorf("part:50 rand cell %q: want ×0.50, mmap's fastest setup advice=rand against pread/none, and both p99s", got)
+	}
+	if lv := at(schema.Cold, rand); lv.cmp.Outcome != level || !strings.HasPrefix(lv.text(false), "level") || !lv.plotCell().Level {
+		t.Errorf("cold rand: %v %q; want level", lv.cmp.Outcome, lv.text(false))
+	}
+	if got := at(schema.Partial(90), rand).text(false); !strings.HasPrefix(got, "no mmap row") || !strings.Contains(got, "pread/none") {
+		t.Errorf("part:90 rand cell %q: want no mmap row, naming the pread setup that ran", got)
+	}
+	if got := at(schema.Partial(50), batch).plotCell().Missing; got != "no pread row" {
+		t.Errorf("part:50 rand+batch16: missing %q, want no pread row", got)
+	}
+	if got := at(schema.Cold, batch).missing(); got != "no mmap or pread row" {
+		t.Errorf("cold rand+batch16: %q, want no mmap or pread row", got)
+	}
+}
+
+// Without a partial row there is no map: the report (and its golden file)
+// is unchanged.
+func TestNoMapWithoutPartialRows(t *testing.T) {
+	var rows []mapSample
+	for _, s := range craftedMap() {
+		if !s.cache.IsPartial() {
+			rows = append(rows, s)
+		}
+	}
+	rs := mapResults(t, rows)
+	if m := mapOf(rs); m != nil {
+		t.Errorf("mapOf = %+v for results without partial rows", m)
+	}
+	var b strings.Builder
+	writeMap(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, rs, Input{})
+	if b.Len() != 0 {
+		t.Errorf("writeMap wrote %q", b.String())
+	}
+	if h := Heatmaps(rs.Results); h != nil {
+		t.Errorf("Heatmaps = %v", h)
+	}
+}
+
+func whichToUse(t *testing.T, rows []mapSample) string {
+	var b strings.Builder
+	writeMap(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, mapResults(t, rows), Input{})
+	s := b.String()
+	i := strings.Index(s, "## Which to use")
+	if i < 0 {
+		t.Fatalf("no Which to use section in\n%s", s)
+	}
+	return s[i:]
+}
+
+// regimeLine returns the section's paragraph for a regime.
+func regimeLine(t *testing.T, section, regime string) string {
+	for _, l := range strings.Split(section, "\n") {
+		if strings.HasPrefix(l, "**"+regime) {
+			return l
+		}
+	}
+	t.Fatalf("no paragraph for %s in\n%s", regime, section)
+	return ""
+}
+
+func TestWhichToUseFollowsTheData(t *testing.T) {
+	sec := whichToUse(t, craftedMap())
+	// part:50 rand: the prefetch is part of the setup now: mmap/none+batch16
+	// and mmap/rand both run 40µs; against pread/none 80µs.
+	p50 := regimeLine(t, sec, "part:50")
+	if !strings.Contains(p50, "Of 1 workload, mmap is faster in 1.") || !strings.Contains(p50, "2.00× faster than pread/none") {
+		t.Errorf("part:50: %q; want mmap faster in 1 of 1, 2.00× faster than pread/none", p50)
+	}
+	if cold := regimeLine(t, sec, "cold"); !strings.Contains(cold, "the two are level in 1") || strings.Contains(cold, "largest margin") {
+		t.Errorf("cold: %q; want level and no margin", cold)
+	}
+	if p90 := regimeLine(t, sec, "part:90"); !strings.Contains(p90, "a side has no row in 1") {
+		t.Errorf("part:90: %q; want a side with no row", p90)
+	}
+	for _, pr := range pressureRegimes {
+		if !strings.Contains(sec, "**"+pr+":** not measured (needs the memory-pressure rows: make oom, a later session)") {
+			t.Errorf("section lacks the unmeasured regime %q:\n%s", pr, sec)
+		}
+	}
+
+	// Make pread 4× faster at part:50: the sentence turns.
+	rows := craftedMap()
+	for i := range rows {
+		if rows[i].backend == "pread" && rows[i].cache == schema.Partial(50) && rows[i].advice == schema.AdviceRand {
+			rows[i].us, rows[i].p99us = []float64{10, 10.5, 9.8, 10.1, 10}, 33
+		}
+	}
+	p50 = regimeLine(t, whichToUse(t, rows), "part:50")
+	if !strings.Contains(p50, "pread is faster in 1.") || !strings.Contains(p50, "pread/rand is 4.00× faster than mmap/") || !strings.Contains(p50, "p99 33µs against") {
+		t.Errorf("part:50 with pread faster: %q; want pread/rand 4.00× faster with its p99 33µs", p50)
+	}
+}
+
+func TestHeatmapsGrid(t *testing.T) {
+	rs := mapResults(t, craftedMap())
+	maps := Heatmaps(rs.Results)
+	if len(maps) != 1 || maps[0].Name != "map-4KiB" {
+		t.Fatalf("Heatmaps = %+v; want one map, map-4KiB", maps)
+	}
+	m := maps[0]
+	if got := strings.Join(m.Columns, ","); got != "part:90,part:50,cold,2× limit,8× limit" {
+		t.Errorf("columns %s", got)
+	}
+	if got := strings.Join(m.Rows, ","); got != "rand,rand + batch16" {
+		t.Errorf("rows %s", got)
+	}
+	if len(m.Panels) != 1 || m.Panels[0].Title != "1 goroutine" {
+		t.Fatalf("panels %+v; want one, 1 goroutine", m.Panels)
+	}
+	labels := [][]string{}
+	for _, r := range m.Panels[0].Cells {
+		var l []string
+		for _, c := range r {
+			l = append(l, c.Label())
+		}
+		labels = append(labels, l)
+	}
+	want := "[[no mmap row ×0.50 level not measured not measured] [no mmap or pread row no pread row no mmap or pread row not measured not measured]]"
+	if got := fmt.Sprint(labels); got != want {
+		t.Errorf("cells\n%s\nwant\n%s", got, want)
+	}
+}
