@@ -161,6 +161,10 @@ type mapBackend struct {
 // stays resident.
 var pressureRegimes = []string{"file 2× the memory limit", "file 8× the memory limit"}
 
+// pressureColumn stands for a pressure regime's column in the figure: no
+// Cache value means "file × the limit" yet (no case has a mem key).
+var pressureColumn = schema.Partial(0)
+
 const pressureMissing = "not measured (needs the memory-pressure rows: make oom, a later session)"
 
 // mapOf builds the decision map from the BenchmarkRead rows of the file
@@ -257,11 +261,24 @@ func Heatmaps(rs *schema.Results) []plot.Map {
 	if m == nil {
 		return nil
 	}
+	// The columns in the order: warm, partial, then the pressure
+	// regimes (placeholders), then cold.
 	var cols, rows []string
-	for _, c := range m.caches {
-		cols = append(cols, c.String())
+	var order []schema.Cache // each column's cache state, pressureColumn for a placeholder
+	placeholders := func() {
+		for _, pr := range []string{"2× limit", "8× limit"} {
+			cols, order = append(cols, pr), append(order, pressureColumn)
+		}
 	}
-	cols = append(cols, "2× limit", "8× limit")
+	for _, c := range m.caches {
+		if c == schema.Cold {
+			placeholders()
+		}
+		cols, order = append(cols, c.String()), append(order, c)
+	}
+	if !slices.Contains(m.caches, schema.Cold) {
+		placeholders()
+	}
 	for _, r := range m.rows {
 		rows = append(rows, r.String())
 	}
@@ -278,11 +295,12 @@ func Heatmaps(rs *schema.Results) []plot.Map {
 			pn := plot.MapPanel{Title: threadsWords(th)}
 			for _, r := range m.rows {
 				var line []plot.MapCell
-				for _, c := range m.caches {
+				for _, c := range order {
+					if c == pressureColumn {
+						line = append(line, plot.MapCell{Ratio: math.NaN(), Missing: "not measured"})
+						continue
+					}
 					line = append(line, m.cell(mapPoint{bs, th, c, r}).plotCell())
-				}
-				for range pressureRegimes {
-					line = append(line, plot.MapCell{Ratio: math.NaN(), Missing: "not measured"})
 				}
 				pn.Cells = append(pn.Cells, line)
 			}

@@ -192,7 +192,7 @@ func TestHeatmapsGrid(t *testing.T) {
 		t.Fatalf("Heatmaps = %+v; want one map, map-4KiB", maps)
 	}
 	m := maps[0]
-	if got := strings.Join(m.Columns, ","); got != "part:90,part:50,cold,2× limit,8× limit" {
+	if got := strings.Join(m.Columns, ","); got != "part:90,part:50,2× limit,8× limit,cold" {
 		t.Errorf("columns %s", got)
 	}
 	if got := strings.Join(m.Rows, ","); got != "rand,rand + batch16" {
@@ -209,7 +209,7 @@ func TestHeatmapsGrid(t *testing.T) {
 		}
 		labels = append(labels, l)
 	}
-	want := "[[no mmap row ×0.50 level not measured not measured] [no mmap or pread row no pread row no mmap or pread row not measured not measured]]"
+	want := "[[no mmap row ×0.50 not measured not measured level] [no mmap or pread row no pread row not measured not measured no mmap or pread row]]"
 	if got := fmt.Sprint(labels); got != want {
 		t.Errorf("cells\n%s\nwant\n%s", got, want)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mmapbench/mmapbench/plot"
+	mdreport "github.com/mmapbench/mmapbench/report"
 	"github.com/mmapbench/mmapbench/schema"
 )
 
@@ -46,6 +47,14 @@ func runPlot(args []string, stdout, stderr io.Writer) int {
 		fprintf(stderr, "mmapbench plot: %v\n", err)
 		return exitFail
 	}
+	// The decision map's cells are the report's rule (report.Heatmaps), so
+	// its figures are drawn from what the report computes.
+	maps, err := plot.RenderMaps(mdreport.Heatmaps(rs), *out, fmts)
+	if err != nil {
+		fprintf(stderr, "mmapbench plot: %v\n", err)
+		return exitFail
+	}
+	rendered = append(rendered, maps...)
 	n := 0
 	for _, r := range rendered {
 		if r.Err != nil {

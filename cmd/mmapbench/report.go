@@ -107,9 +107,13 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		rel = *plots
 	}
+	var figures []string
 	for _, f := range plot.Figures() {
-		if exists(filepath.Join(*plots, f.Name+".png")) && exists(filepath.Join(*plots, f.Name+".svg")) {
-			in.Figures[f.Name] = filepath.ToSlash(filepath.Join(rel, f.Name))
+		figures = append(figures, f.Name)
+	}
+	for _, name := range append(figures, mdreport.MapFigureNames(rs)...) {
+		if exists(filepath.Join(*plots, name+".png")) && exists(filepath.Join(*plots, name+".svg")) {
+			in.Figures[name] = filepath.ToSlash(filepath.Join(rel, name))
 		}
 	}
 	var buf bytes.Buffer
