@@ -15,7 +15,7 @@ nocgo = $(if $(cgo_ok),,CGO_ENABLED=0)
 # make bench's knobs are scripts/bench.sh's environment variables:
 # make bench COUNT=10 BENCHTIME=0.5s SIZES=16MiB,1GiB MMAPBENCH_DIR=/mnt/nvme
 
-.PHONY: all test vet race benchonce bench bench-full bench-ipc verdicts noise crosscheck plots report compare backends bench-ci calibrate-gate oom oom-zram clean
+.PHONY: all test vet race benchonce bench bench-full bench-map bench-ipc verdicts noise crosscheck plots report compare backends bench-ci calibrate-gate oom oom-zram clean
 all: test
 
 test: vet race benchonce
@@ -73,6 +73,14 @@ oom-zram:
 # The whole matrix; see the README for its duration.
 bench-full:
 	GO=$(GO) PROFILE=full COUNT=$${COUNT:-5} scripts/bench.sh
+
+# The decision map's grid (BenchmarkRead -profile map: warm, 90% and 50%
+# resident, cold; rand, zipf; prefetch none, batch16; 1 and 16 goroutines;
+# mmap view and pread, advice none and rand) into results/<date>-<host>-map.txt,
+# then mmap against pread per cell (benchstat); at most 15 minutes on 2 cores.
+# Knobs: COUNT=5 BENCHTIME=0.2s SIZES= MMAPBENCH_DIR= OUT=
+bench-map:
+	GO=$(GO) scripts/bench-map.sh
 
 # The noise check: the quick profile's throughput, -count=10, each benchmark's
 # coefficient of variation at most 3%. Run it on an idle machine. BENCH is

@@ -11,9 +11,9 @@ import (
 
 // The matrix's knobs. Defaults give the quick profile that make bench runs.
 var (
-	profileFlag = flag.String("profile", envOr("MMAPBENCH_PROFILE", "quick"), "benchmark `profile`: quick (a covering subset, minutes) or full (the whole matrix)")
+	profileFlag = flag.String("profile", envOr("MMAPBENCH_PROFILE", "quick"), "benchmark `profile`: quick (a covering subset, minutes), full (the whole matrix) or map (BenchmarkRead's decision-map grid, make bench-map)")
 	sizesFlag   = flag.String("sizes", os.Getenv("MMAPBENCH_SIZES"), "comma-separated file `sizes` overriding the profile's, e.g. 16MiB,1GiB; "+
-		"each must be a multiple of the profile's largest block size (quick: 1MiB, full: 8MiB), so that every block size divides the file; "+
+		"each must be a multiple of the profile's largest block size (quick: 1MiB, full: 8MiB, map: 64KiB), so that every block size divides the file; "+
 		"a block count that is not a power of two is fine (pattern=rand permutes any count). Default: derived from the machine (see the sizes line on stderr)")
 	dropCaches = flag.Bool("dropcaches", false, "for cache=cold, also write 1 to /proc/sys/vm/drop_caches before each pass (needs root)")
 	rotate     = flag.Int("rotate", 0, "rotate the order of the backends within each group of compared cases by `n` places (make bench passes each invocation's number, so that no backend always runs first)")
