@@ -240,8 +240,10 @@ func (p profile) readCases() []schema.Case {
 // disk) bring in about half of a 256MiB file before the state is restored,
 // far beyond a cold stretch's 5% or a partial one's 2 points; nor does it
 // skip the row, as Run does, so the row would carry a regime it did not
-// have. At threads=1 they stay in: Run holds the state with one-fault
-// stretches or skips the row with the reason, and that line is the record.
+// have. At threads=1 they stay in: Run sizes each stretch from the last
+// one's device bytes per op and skips a row whose first read moves the
+// residency by more than 2 points, with the reason; that line is the
+// record.
 func (p profile) mapCases() []schema.Case {
 	axes := schema.Axes{
 		Backends: []string{"mmap", "pread"}, Accesses: []schema.Access{schema.Copy, schema.View},
