@@ -23,7 +23,14 @@ type Files struct {
 	OOMSeries     string // <date>-<host>-oom.csv: its time series
 	OOMZram       string // <date>-<host>-oom-zram.txt: mmapbench oom on a RAM-backed block device (make oom-zram)
 	OOMZramSeries string // <date>-<host>-oom-zram.csv: its time series
+	// Map is <date>-<host>-map.txt, the decision map's grid (make
+	// bench-map). Siblings leaves it empty; mmapbench report sets it
+	// when the file is there (MapSibling).
+	Map string
 }
+
+// MapSibling is the decision map's results file beside bench.
+func MapSibling(bench string) string { return strings.TrimSuffix(bench, ".txt") + "-map.txt" }
 
 // Siblings returns the files that belong with the results file bench.
 func Siblings(bench string) Files {

@@ -255,8 +255,11 @@ func mapFigureName(bs int64) string { return "map-" + schema.FormatSize(bs) }
 // per goroutine count (plot.RenderMaps draws them; mmapbench plot renders
 // them beside plot.Figures). Columns are the measured regimes, then the
 // memory-pressure regimes, marked not measured; nil when the results have
-// no map rows.
+// no map rows (or are nil).
 func Heatmaps(rs *schema.Results) []plot.Map {
+	if rs == nil {
+		return nil
+	}
 	m := mapOf(newResults(rs))
 	if m == nil {
 		return nil
@@ -322,8 +325,12 @@ func MapFigureNames(rs *schema.Results) []string {
 }
 
 // writeMap writes the decision map's tables and the "Which to use"
-// section, when the results have map rows.
-func writeMap(p printer, rs *results, in Input) {
+// section, when the map's results (in.Map) have map rows.
+func writeMap(p printer, in Input) {
+	if in.Map == nil {
+		return
+	}
+	rs := newResults(in.Map)
 	m := mapOf(rs)
 	if m == nil {
 		return

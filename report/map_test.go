@@ -121,7 +121,7 @@ func TestNoMapWithoutPartialRows(t *testing.T) {
 		t.Errorf("mapOf = %+v for results without partial rows", m)
 	}
 	var b strings.Builder
-	writeMap(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, rs, Input{})
+	writeMap(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, Input{Map: rs.Results})
 	if b.Len() != 0 {
 		t.Errorf("writeMap wrote %q", b.String())
 	}
@@ -132,7 +132,7 @@ func TestNoMapWithoutPartialRows(t *testing.T) {
 
 func whichToUse(t *testing.T, rows []mapSample) string {
 	var b strings.Builder
-	writeMap(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, mapResults(t, rows), Input{})
+	writeMap(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, Input{Map: mapResults(t, rows).Results})
 	s := b.String()
 	i := strings.Index(s, "## Which to use")
 	if i < 0 {

@@ -16,7 +16,11 @@ import (
 type Input struct {
 	Files   Files           // the input files, for the report's heading (Durable and Count may be "")
 	Results *schema.Results // the file benchmarks' and the IPC results, loaded together
-	Durable *Durable        // nil when there is no durability evidence
+	// Map holds the decision map's results (make bench-map), loaded apart:
+	// its rows may have the same names as rows of Results, from another
+	// run, and must not pool with them. nil: no map section.
+	Map     *schema.Results
+	Durable *Durable // nil when there is no durability evidence
 	Counts  []Count
 	// Figures are the rendered figures, by plot.Figure name, as links
 	// relative to the report: "plots/read-warm" (without extension).
@@ -87,7 +91,7 @@ func Write(w io.Writer, in Input) error {
 	writeOOM(p, rs, in)
 	writeBystander(p, rs)
 	writeReaders(p, rs)
-	writeMap(p, rs, in) // only when the results have map rows (report/map.go)
+	writeMap(p, in) // only when in.Map has map rows (report/map.go)
 	writeEvidence(p, in)
 	if rs.err != nil {
 		return rs.err
@@ -98,7 +102,7 @@ func Write(w io.Writer, in Input) error {
 
 func fileList(f Files) string {
 	var names []string
-	for _, n := range []string{f.Bench, f.IPC, f.IPCWriteback, f.Durable, f.Count, f.Sched, f.OOM, f.OOMSeries, f.OOMZram, f.OOMZramSeries} {
+	for _, n := range []string{f.Bench, f.IPC, f.IPCWriteback, f.Durable, f.Count, f.Sched, f.OOM, f.OOMSeries, f.OOMZram, f.OOMZramSeries, f.Map} {
 		if n != "" {
 			names = append(names, "`"+filepath.Base(n)+"`")
 		}

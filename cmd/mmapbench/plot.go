@@ -34,9 +34,26 @@ func runPlot(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	rs, code := loadResults("plot", fs.Args(), stderr)
+	// A decision map's results (make bench-map's <stem>-map.txt) load
+	// apart: some of its rows share a name with rows of the main run, and
+	// another run's samples must not pool with them.
+	var mainFiles, mapFiles []string
+	for _, a := range fs.Args() {
+		if strings.HasSuffix(a, "-map.txt") {
+			mapFiles = append(mapFiles, a)
+		} else {
+			mainFiles = append(mainFiles, a)
+		}
+	}
+	rs, code := loadResults("plot", mainFiles, stderr)
 	if code >= 0 {
 		return code
+	}
+	var mapRS *schema.Results
+	if len(mapFiles) > 0 {
+		if mapRS, code = loadResults("plot", mapFiles, stderr); code >= 0 {
+			return code
+		}
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fprintf(stderr, "mmapbench plot: %v\n", err)
@@ -49,7 +66,7 @@ func runPlot(args []string, stdout, stderr io.Writer) int {
 	}
 	// The decision map's cells are the report's rule (report.Heatmaps), so
 	// its figures are drawn from what the report computes.
-	maps, err := plot.RenderMaps(mdreport.Heatmaps(rs), *out, fmts)
+	maps, err := plot.RenderMaps(mdreport.Heatmaps(mapRS), *out, fmts)
 	if err != nil {
 		fprintf(stderr, "mmapbench plot: %v\n", err)
 		return exitFail
@@ -65,7 +82,7 @@ func runPlot(args []string, stdout, stderr io.Writer) int {
 		fprintf(stdout, "%s\n", strings.Join(r.Files, "\n"))
 	}
 	if n == 0 {
-		fprintf(stderr, "mmapbench plot: nothing to plot: %s hold no BenchmarkRead, OpenRead, Fault or IPC results\n", strings.Join(fs.Args(), ", "))
+		fprintf(stderr, "mmapbench plot: nothing to plot: %s hold no BenchmarkRead, OpenRead, Fault or IPC results, and no decision map (a -map.txt file with partial-cache rows)\n", strings.Join(fs.Args(), ", "))
 		return exitUsage
 	}
 	return exitOK

@@ -85,6 +85,17 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	in := mdreport.Input{Files: files, Results: rs, Figures: map[string]string{}}
+	// The decision map's rows are loaded apart: some share a name with
+	// rows of the main run, and another run's samples must not pool.
+	if m := mdreport.MapSibling(bench); exists(m) {
+		mrs, code := loadResults("report", []string{m}, stderr)
+		if code >= 0 {
+			return code
+		}
+		in.Map, in.Files.Map = mrs, m
+	} else {
+		fprintf(stderr, "mmapbench report: no %s: the decision map is left out (make bench-map writes it)\n", m)
+	}
 	if d, err := mdreport.ParseDurable(files.Durable); err == nil {
 		in.Durable = d
 	} else if !errors.Is(err, iofs.ErrNotExist) {
@@ -111,7 +122,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	for _, f := range plot.Figures() {
 		figures = append(figures, f.Name)
 	}
-	for _, name := range append(figures, mdreport.MapFigureNames(rs)...) {
+	for _, name := range append(figures, mdreport.MapFigureNames(in.Map)...) {
 		if exists(filepath.Join(*plots, name+".png")) && exists(filepath.Join(*plots, name+".svg")) {
 			in.Figures[name] = filepath.ToSlash(filepath.Join(rel, name))
 		}
