@@ -232,7 +232,9 @@ func (m *decisionMap) cell(pt mapPoint) mapCell {
 	return newMapCell(s["mmap"], s["pread"])
 }
 
-// regimeWords names a column: "part:90: 90% of the blocks resident".
+// regimeWords names a column: "part:90, 90% of the blocks of a 256MiB
+// file resident (…)", or the machine's words for warm and cold ("warm,
+// file 8× the LLC (256MiB)").
 func (m *decisionMap) regimeWords(mach machine, c schema.Cache) string {
 	if c.IsPartial() {
 		return fmt.Sprintf("%s, %.0f%% of the blocks of a %s file resident (the hottest under a skewed pattern, a random subset under rand)",
@@ -253,9 +255,10 @@ func mapFigureName(bs int64) string { return "map-" + schema.FormatSize(bs) }
 
 // Heatmaps is the decision map as figures, one per block size with a panel
 // per goroutine count (plot.RenderMaps draws them; mmapbench plot renders
-// them beside plot.Figures). Columns are the measured regimes, then the
-// memory-pressure regimes, marked not measured; nil when the results have
-// no map rows (or are nil).
+// them beside plot.Figures). Columns are the measured regimes, most
+// resident first, with the memory-pressure regimes (marked not measured)
+// before cold, in the issue's order; nil when the results have no map rows
+// (or are nil).
 func Heatmaps(rs *schema.Results) []plot.Map {
 	if rs == nil {
 		return nil
