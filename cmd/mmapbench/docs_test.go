@@ -443,3 +443,71 @@ func TestMakeTargets(t *testing.T) {
 		t.Errorf("phony = %v, want [a b]", got)
 	}
 }
+
+// answerHeading starts the README's section of figures copied from the
+// generated report.
+const answerHeading = "## The answer, in short"
+
+// reportFigure is a figure the report prints and the README copies: a
+// ratio (×0.22) or a date (2026-12-01).
+var reportFigure = regexp.MustCompile(`×[0-9]+(?:\.[0-9]+)?|\b20[0-9]{2}-[0-9]{2}-[0-9]{2}\b`)
+
+// figuresNotIn returns the figures of the README's answer section that the
+// report does not print, as "line: figure".
+func figuresNotIn(readme, report string) (missing []string, checked int) {
+	in := false
+	for i, l := range strings.Split(readme, "\n") {
+		if strings.HasPrefix(l, "## ") {
+			in = l == answerHeading
+			continue
+		}
+		if !in {
+			continue
+		}
+		for _, f := range reportFigure.FindAllString(l, -1) {
+			checked++
+			if !containsFigure(report, f) {
+				missing = append(missing, strconv.Itoa(i+1)+": "+f)
+			}
+		}
+	}
+	return missing, checked
+}
+
+// containsFigure reports whether text has figure f whole: ×68.6 is not in
+// "×68.63", but ×0.22 is in "×0.22." at the end of a sentence.
+func containsFigure(text, f string) bool {
+	return regexp.MustCompile(regexp.QuoteMeta(f) + `(?:$|[^0-9]|\.(?:$|[^0-9]))`).MatchString(text)
+}
+
+// TestReadmeFiguresAreTheReports: the README's headline figures are the
+// committed report's, so a regenerated baseline cannot leave the README
+// quoting the old one.
+func TestReadmeFiguresAreTheReports(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(moduleRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := os.ReadFile(filepath.Join(moduleRoot, "results", "baseline", "REPORT.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing, checked := figuresNotIn(string(readme), string(report))
+	if checked < 5 {
+		t.Fatalf("found %d figures under %q in README.md: the section is gone or renamed", checked, answerHeading)
+	}
+	for _, m := range missing {
+		t.Errorf("README.md:%s is not in results/baseline/REPORT.md: copy the headline figures from the regenerated report", m)
+	}
+}
+
+// TestFiguresNotIn: a figure the report does not print is named; the
+// figures outside the answer section are not checked.
+func TestFiguresNotIn(t *testing.T) {
+	readme := "# x\n## Before\n×9.99\n" + answerHeading + "\n| a | ×0.22 | ×68.6 |\non 2026-12-01 and 2025-01-01\n## After\n×7.77\n"
+	report := "mmap ×0.22. ×68.63 from 2026-12-01-vm.txt"
+	missing, checked := figuresNotIn(readme, report)
+	if want := []string{"5: ×68.6", "6: 2025-01-01"}; !slices.Equal(missing, want) || checked != 4 {
+		t.Errorf("figuresNotIn = %q, %d checked; want %q, 4", missing, checked, want)
+	}
+}
