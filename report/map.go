@@ -97,7 +97,11 @@ func (c mapCell) text(withPrefetch bool) string {
 	if c.cmp.Outcome == level {
 		head = fmt.Sprintf("level (×%.2f, %s)", c.cmp.Ratio, pWords(c.cmp.P))
 	}
-	return fmt.Sprintf("%s %s vs %s; p99 %s vs %s", head, c.mmap.name(withPrefetch), c.pread.name(withPrefetch), c.mmap.p99(), c.pread.p99())
+	s := fmt.Sprintf("%s %s vs %s", head, c.mmap.name(withPrefetch), c.pread.name(withPrefetch))
+	if pm, pp := c.mmap.p99(), c.pread.p99(); pm != "–" || pp != "–" {
+		s += fmt.Sprintf("; p99 %s vs %s", pm, pp)
+	}
+	return s
 }
 
 // pWords is a p-value as a cell shows it: "p=0.031", "p<0.001".
@@ -109,6 +113,9 @@ func pWords(p float64) string {
 }
 
 func (c mapCell) plotCell() plot.MapCell {
+	if c.mmap == nil && c.pread == nil {
+		return plot.MapCell{Ratio: math.NaN(), Missing: "not run"} // short enough for the cell
+	}
 	if m := c.missing(); m != "" {
 		return plot.MapCell{Ratio: math.NaN(), Missing: m}
 	}
@@ -405,7 +412,7 @@ func writeWhichToUse(p printer, m *decisionMap, mach machine) {
 			}
 		}
 		t := (&Table{}).Left("workload", "choose", "median time", "p99", "the other side's best", "median time", "p99", "by")
-		var nm, np, nl, nmiss int
+		var nm, np, nl, nOne, nNone int
 		var best mapCell
 		var bestW workload
 		margin := 0.0
@@ -421,7 +428,11 @@ func writeWhichToUse(p printer, m *decisionMap, mach machine) {
 			cell := newMapCell(mm, pr)
 			if miss := cell.missing(); miss != "" {
 				// The side that ran is shown; the other is named missing.
-				nmiss++
+				if cell.mmap == nil && cell.pread == nil {
+					nNone++
+				} else {
+					nOne++
+				}
 				cells := []string{w.String(), "–", "–", "–"}
 				if ran := faster(cell.mmap, cell.pread); ran != nil {
 					cells = []string{w.String(), ran.name(true), schema.FormatNanos(ran.ns), ran.p99()}
@@ -453,7 +464,7 @@ func writeWhichToUse(p printer, m *decisionMap, mach machine) {
 			}
 			t.Row(w.String(), chosen.name(true), schema.FormatNanos(chosen.ns), chosen.p99(), other.name(true), schema.FormatNanos(other.ns), other.p99(), by)
 		}
-		p("**%s.** %s\n\n%s\n", m.regimeWords(mach, c), whichSentence(len(works), nm, np, nl, nmiss, best, bestW, margin > 0), t)
+		p("**%s.** %s\n\n%s\n", m.regimeWords(mach, c), whichSentence(len(works), nm, np, nl, nOne, nNone, best, bestW, margin > 0), t)
 	}
 	for _, pr := range pressureRegimes {
 		p("**%s:** %s.\n\n", pr, pressureMissing)
@@ -462,7 +473,7 @@ func writeWhichToUse(p printer, m *decisionMap, mach machine) {
 
 // whichSentence is a regime's sentence: how many workloads each backend
 // wins, and the largest margin with both setups and their p99.
-func whichSentence(n, nm, np, nl, nmiss int, best mapCell, w workload, hasBest bool) string {
+func whichSentence(n, nm, np, nl, nOne, nNone int, best mapCell, w workload, hasBest bool) string {
 	var parts []string
 	count := func(k int, what string) {
 		if k > 0 {
@@ -472,19 +483,26 @@ func whichSentence(n, nm, np, nl, nmiss int, best mapCell, w workload, hasBest b
 	count(nm, "mmap is faster")
 	count(np, "pread is faster")
 	count(nl, "the two are level")
-	count(nmiss, "a side has no row")
+	count(nOne, "one side has no row")
+	count(nNone, "neither side was run")
 	noun := "workloads"
 	if n == 1 {
 		noun = "workload"
 	}
 	s := fmt.Sprintf("Of %d %s, %s.", n, noun, strings.Join(parts, ", "))
 	if hasBest {
+		p99 := func(a, b *mapSetup) string {
+			if a.p99() == "–" && b.p99() == "–" {
+				return "" // warm rows are not timed per op
+			}
+			return fmt.Sprintf("; p99 %s against %s", a.p99(), b.p99())
+		}
 		chosen, other, ratio := best.mmap, best.pread, 1/best.cmp.Ratio
 		if best.cmp.Outcome == lose {
 			chosen, other, ratio = other, chosen, best.cmp.Ratio
 		}
-		s += fmt.Sprintf(" The largest margin: %s is %.2f× faster than %s at %s (%s against %s; p99 %s against %s).",
-			chosen.name(true), ratio, other.name(true), w, schema.FormatNanos(chosen.ns), schema.FormatNanos(other.ns), chosen.p99(), other.p99())
+		s += fmt.Sprintf(" The largest margin: %s is %.2f× faster than %s at %s (%s against %s%s).",
+			chosen.name(true), ratio, other.name(true), w, schema.FormatNanos(chosen.ns), schema.FormatNanos(other.ns), p99(chosen, other))
 	}
 	return s
 }

@@ -163,8 +163,13 @@ func TestWhichToUseFollowsTheData(t *testing.T) {
 	if cold := regimeLine(t, sec, "cold"); !strings.Contains(cold, "the two are level in 1") || strings.Contains(cold, "largest margin") {
 		t.Errorf("cold: %q; want level and no margin", cold)
 	}
-	if p90 := regimeLine(t, sec, "part:90"); !strings.Contains(p90, "a side has no row in 1") {
+	if p90 := regimeLine(t, sec, "part:90"); !strings.Contains(p90, "one side has no row in 1") {
 		t.Errorf("part:90: %q; want a side with no row", p90)
+	}
+	// A workload run only in another regime: neither side in this one.
+	sec16 := whichToUse(t, append(craftedMap(), mapSample{backend: "pread", advice: schema.AdviceNone, cache: schema.Cold, pattern: schema.Rand, threads: 16, us: slow}))
+	if p90 := regimeLine(t, sec16, "part:90"); !strings.Contains(p90, "Of 2 workloads, one side has no row in 1, neither side was run in 1.") {
+		t.Errorf("part:90 with a 16-goroutine workload run only cold: %q", p90)
 	}
 	for _, pr := range pressureRegimes {
 		if !strings.Contains(sec, "**"+pr+":** not measured (needs the memory-pressure rows: make oom, a later session)") {
@@ -209,7 +214,7 @@ func TestHeatmapsGrid(t *testing.T) {
 		}
 		labels = append(labels, l)
 	}
-	want := "[[no mmap row ×0.50 not measured not measured level] [no mmap or pread row no pread row not measured not measured no mmap or pread row]]"
+	want := "[[no mmap row ×0.50 not measured not measured level] [not run no pread row not measured not measured not run]]"
 	if got := fmt.Sprint(labels); got != want {
 		t.Errorf("cells\n%s\nwant\n%s", got, want)
 	}
