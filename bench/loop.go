@@ -118,9 +118,9 @@ func (h *Harness) Run(b B, c schema.Case, o Op, opt Options) {
 		}
 		st.done++
 	}
-	m.pause(b)
+	tail := m.pause(b)
 	m.total.Report(b, n)
-	keep.report(b, n)
+	keep.report(b, n, tail)
 	if hist != nil {
 		reportLatency(b, hist)
 	}
@@ -137,6 +137,7 @@ type cacheKeeper struct {
 	st       coldStretch
 	res      *residency // partial states only
 	resident float64    // partial: sum of the verified fractions, one per stretch
+	intake   int64      // the most device bytes one stretch read
 }
 
 // keepCache sets c's cold or partial state on s and returns its keeper;
@@ -161,6 +162,7 @@ func (h *Harness) keepCache(tb TB, c schema.Case, s impl.Store) *cacheKeeper {
 // brought in more than partialDrift of the file cannot be held and is
 // skipped with the reason.
 func (k *cacheKeeper) restore(tb TB, d Counters) {
+	k.intake = max(k.intake, d.DevRead)
 	if k.res != nil && k.st.done == 1 && float64(d.DevRead) > partialDrift*float64(k.c.Size) {
 		tb.Skipf("cache=%v: one read brought in %s, %.1f%% of the file (read-around): the state cannot be held within %.0f points; give advice=rand",
 			k.c.Cache, schema.FormatSize(d.DevRead), 100*float64(d.DevRead)/float64(k.c.Size), 100*partialDrift)
@@ -174,11 +176,18 @@ func (k *cacheKeeper) restore(tb TB, d Counters) {
 	}
 }
 
-// report reports the stretches of a row of n ops: their length, and for a
-// partial state the share resident before them.
-func (k *cacheKeeper) report(b B, n int) {
+// report reports the stretches of a row of n ops: their length, the most
+// one brought in, and for a partial state the share resident before them.
+// last is the counters of the row's last stretch, which no restore saw.
+func (k *cacheKeeper) report(b B, n int, last Counters) {
+	if k == nil {
+		return
+	}
+	if k.st.bounded {
+		k.intake = max(k.intake, last.DevRead)
+		b.ReportMetric(float64(k.intake)/float64(k.c.Size), string(schema.StretchIntake))
+	}
 	switch {
-	case k == nil:
 	case k.res != nil:
 		b.ReportMetric(float64(n)/float64(k.st.stretches), UnitOpsPerPartialStretch)
 		b.ReportMetric(k.resident/float64(k.st.stretches), UnitResidentFrac)
@@ -229,13 +238,18 @@ func newColdStretch(c schema.Case) coldStretch {
 
 func (st *coldStretch) over() bool { return st.bounded && st.done >= st.limit }
 
-// next starts a stretch after one whose counters were d.
+// next starts a stretch after one whose counters were d. A stretch that
+// read nothing from the device (all hits: a partial state's hot set) says
+// nothing about the next one's misses, so the limit only doubles then; an
+// unbounded next stretch (as before) let a hot-set row drift out of its
+// state unseen.
 func (st *coldStretch) next(d Counters) {
 	if st.bounded && st.done > 0 {
 		perOp := float64(d.DevRead) / float64(st.done)
-		st.limit = 1 << 62
 		if perOp > 0 {
 			st.limit = max(1, uint64(st.budget/perOp))
+		} else {
+			st.limit = max(1, 2*st.limit)
 		}
 	}
 	st.done = 0
@@ -293,7 +307,7 @@ func (h *Harness) RunParallel(b B, n int, c schema.Case, o Op) {
 		m.resume(b)
 	}
 	b.StopTimer()
-	m.pause(b)
+	tail := m.pause(b)
 	m.total.Report(b, n)
 	if pool.hists != nil {
 		var all LatencyHist
@@ -305,7 +319,7 @@ func (h *Harness) RunParallel(b B, n int, c schema.Case, o Op) {
 			b.ReportMetric(float64(t), string(schema.OSThreads))
 		}
 	}
-	keep.report(b, n)
+	keep.report(b, n, tail)
 }
 
 // stretchPool is c.Threads goroutines, each stepping its own worker, that

@@ -220,6 +220,9 @@ func TestPartialRows(t *testing.T) {
 			if got := r.Extra[UnitResidentFrac]; math.Abs(got-want) > 0.02 {
 				t.Errorf("%s = %.4f, want %.2f ± 0.02", UnitResidentFrac, got, want)
 			}
+			if got := r.Extra[string(schema.StretchIntake)]; got <= 0 || got > 0.02 {
+				t.Errorf("%s = %v, want in (0, 0.02]: no stretch may move the state by 2 points", schema.StretchIntake, got)
+			}
 			if r.Extra[UnitOpsPerPartialStretch] < 1 {
 				t.Errorf("%s = %v, want at least 1", UnitOpsPerPartialStretch, r.Extra[UnitOpsPerPartialStretch])
 			}

@@ -47,7 +47,7 @@ const (
 var units = []schema.Unit{
 	schema.MinorFaults, schema.MajorFaults, schema.UserCPU, schema.SysCPU, schema.CtxSwitches,
 	schema.ReadSyscalls, schema.WriteSyscalls, schema.ReadBytes, schema.WriteBytes, schema.DeviceBytes,
-	schema.OpsPerColdStretch, schema.OpsPerPartialStretch, schema.ResidentFrac, schema.OSThreads, schema.NsecPerPage, schema.MinfltPerPage,
+	schema.OpsPerColdStretch, schema.OpsPerPartialStretch, schema.ResidentFrac, schema.StretchIntake, schema.OSThreads, schema.NsecPerPage, schema.MinfltPerPage,
 	schema.BytesPerSecPerReader, schema.TLBShootdownsPerPass,
 	schema.BufferedCPUPerKiB, schema.DirectCPUPerKiB, schema.SpliceCPUPerKiB, schema.MemmoveCPUPerKiB,
 	schema.CopiesVsDirect, schema.CopiesVsSplice,

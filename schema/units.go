@@ -52,6 +52,7 @@ const (
 	OpsPerColdStretch    Unit = "ops/cold-stretch"      // cold random cases: ops between re-evictions
 	OpsPerPartialStretch Unit = "ops/partial-stretch"   // partial cases: ops between re-establishments
 	ResidentFrac         Unit = "resident-frac"         // partial cases: the share of the file resident before each stretch
+	StretchIntake        Unit = "max-intake-frac"       // cold and partial rows: the largest share of the file one stretch brought in
 	OSThreads            Unit = "os-threads"            // the process's OS threads at the end of a concurrent cold or partial row
 	NsecPerPage          Unit = "nsec/page"             // BenchmarkFault: wall time per page of the mapping
 	MinfltPerPage        Unit = "minflt/page"           // BenchmarkFault: minor faults per page
@@ -150,6 +151,7 @@ var registry = []UnitInfo{
 	{DeviceBytes, LowerIsBetter, "bytes read from the block device (read-ahead and read-around included) plus bytes dirtied for writeback, per op (/proc/self/io read_bytes + write_bytes)"},
 	{OpsPerColdStretch, HigherIsBetter, "cold random cases: operations measured between two evictions of the file, each stretch bringing in at most 5% of it (fewer means each read brings in more: read-around)"},
 	{OpsPerPartialStretch, HigherIsBetter, "partial cases (cache=part:N): operations measured between two re-establishments of the state, each stretch bringing in at most 1.5% of the file so that the share resident moves by less than 2 points"},
+	{StretchIntake, LowerIsBetter, "cold and partial rows: the largest share of the file one measured stretch read from the device (/proc/self/io read_bytes); above 0.02 a partial row's state moved by more than 2 points within that stretch, above 0.05 a cold row's file was more than 5% resident by its end"},
 	{OSThreads, LowerIsBetter, "OS threads of the process at the end of a concurrent cold or partial row (/proc/self/status): a goroutine blocked in pread holds a thread of its own, one waiting in a page fault keeps its P and its thread"},
 	{ResidentFrac, HigherIsBetter, "partial cases: the share of the file's pages resident (mincore) before the measured stretches, mean; each stretch starts within 2 points of N% with the right blocks resident, or the case fails"},
 	{NsecPerPage, LowerIsBetter, "nanoseconds per page to map, populate, touch and unmap a mapping (BenchmarkFault)"},
