@@ -39,15 +39,23 @@ type MapCell struct {
 	Ratio   float64 // mmap ÷ pread, centre (median) times; a level cell has it too
 	Level   bool    // the test does not separate the two setups
 	Missing string  // "no mmap row", "no pread row", "not measured": no ratio
+	// LeftRegime marks a cell where a side's row left its regime during a
+	// measured stretch (report: max-intake-frac); its label gets a ‡.
+	LeftRegime bool
 }
 
-// Label is the word the cell shows: "×0.42", "level", or why it is missing.
+// Label is the word the cell shows: "×0.42", "level", or why it is
+// missing; "‡" after it when a side's row left its regime.
 func (c MapCell) Label() string {
 	switch {
 	case c.Missing != "":
 		return c.Missing
+	case c.Level && c.LeftRegime:
+		return "level ‡"
 	case c.Level:
 		return "level"
+	case c.LeftRegime:
+		return fmt.Sprintf("×%.2f ‡", c.Ratio)
 	}
 	return fmt.Sprintf("×%.2f", c.Ratio)
 }

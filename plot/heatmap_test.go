@@ -22,6 +22,7 @@ func testMap() Map {
 			cells = append(cells, r)
 		}
 		cells[0][1] = MapCell{Ratio: 0.98, Level: true}
+		cells[2][0].LeftRegime = true
 		cells[1][2] = MapCell{Ratio: math.NaN(), Missing: "no pread row"}
 		for i := range rows {
 			cells[i][3] = MapCell{Ratio: math.NaN(), Missing: "not measured"}

@@ -33,7 +33,35 @@ func (s *mapSetup) name(withPrefetch bool) string {
 	if withPrefetch && s.c.Prefetch != schema.NoPrefetch {
 		n += "+" + s.c.Prefetch.String()
 	}
+	if s.leftRegime() {
+		n += leftMark
+	}
 	return n
+}
+
+// leftMark marks a setup whose row left its regime during a measured
+// stretch (leftRegime); the section's footnote says what it means.
+const leftMark = "‡"
+
+// intakeLimit is the share of the file one measured stretch may read from
+// the device before the row is no longer in its regime (the meaning of
+// schema.StretchIntake): 2 points for a partial state, whose residency
+// moves by what is read; 5% for cold. Warm rows read nothing.
+func intakeLimit(c schema.Cache) float64 {
+	switch {
+	case c.IsPartial():
+		return 0.02
+	case c == schema.Cold:
+		return 0.05
+	}
+	return math.Inf(1)
+}
+
+// leftRegime reports whether a stretch of any sample of the setup's row
+// read more of the file than its regime allows.
+func (s *mapSetup) leftRegime() bool {
+	xs := s.row.Samples(schema.StretchIntake)
+	return len(xs) > 0 && slices.Max(xs) > intakeLimit(s.c.Cache)
 }
 
 // p99 is the median of the setup's p99-nsec samples, "–" when its row
@@ -119,7 +147,7 @@ func (c mapCell) plotCell() plot.MapCell {
 	if m := c.missing(); m != "" {
 		return plot.MapCell{Ratio: math.NaN(), Missing: m}
 	}
-	return plot.MapCell{Ratio: c.cmp.Ratio, Level: c.cmp.Outcome == level}
+	return plot.MapCell{Ratio: c.cmp.Ratio, Level: c.cmp.Outcome == level, LeftRegime: c.mmap.leftRegime() || c.pread.leftRegime()}
 }
 
 // A mapRow is a row of the map: an access pattern with a prefetch.
@@ -300,7 +328,7 @@ func Heatmaps(rs *schema.Results) []plot.Map {
 		pm := plot.Map{
 			Name:  mapFigureName(bs),
 			Title: fmt.Sprintf("Fastest mmap ÷ fastest pread, %s random reads of a %s file", schema.FormatSize(bs), schema.FormatBytes(float64(m.size))),
-			Caption: fmt.Sprintf("Each cell: the fastest mmap setup's median time ÷ the fastest pread setup's (over their advice variants), at %s blocks; red: mmap faster, blue: pread faster, on a log scale; level unless the test separates them (p < %.2g) and the ratio is beyond the %.0f%% tie; dashed where a side has no row or the regime is not measured yet.",
+			Caption: fmt.Sprintf("Each cell: the fastest mmap setup's median time ÷ the fastest pread setup's (over their advice variants), at %s blocks; red: mmap faster, blue: pread faster, on a log scale; level unless the test separates them (p < %.2g) and the ratio is beyond the %.0f%% tie; dashed where a side has no row or the regime is not measured yet; ‡: a side's row read more of the file in one stretch than its regime allows.",
 				schema.FormatSize(bs), Alpha, 100*Tie),
 			Columns: cols, Rows: rows,
 		}
@@ -371,6 +399,22 @@ func writeMap(p printer, in Input) {
 		}
 	}
 	writeWhichToUse(p, m, mach)
+	if m.anyLeft() {
+		p("%s after a setup: a measured stretch of its row read more of the file from the device than its regime allows (max-intake-frac above %.0f%% for a partial state, %.0f%% for cold), so part of its time was not in the regime its column names.\n\n",
+			leftMark, 100*intakeLimit(schema.Partial(50)), 100*intakeLimit(schema.Cold))
+	}
+}
+
+// anyLeft reports whether any setup of the map left its regime.
+func (m *decisionMap) anyLeft() bool {
+	for _, s := range m.setups {
+		for _, st := range s {
+			if st.leftRegime() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func regimeList(m *decisionMap, mach machine) string {

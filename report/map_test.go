@@ -20,6 +20,7 @@ type mapSample struct {
 	threads  int
 	us       []float64
 	p99us    float64
+	intake   float64 // max-intake-frac of every sample; 0: not reported
 }
 
 func mapResults(t *testing.T, rows []mapSample) *results {
@@ -38,7 +39,11 @@ func mapResults(t *testing.T, rows []mapSample) *results {
 		c := schema.Case{Backend: r.backend, Access: access, Pattern: r.pattern, BS: 4096, Cache: r.cache,
 			Size: 256 << 20, Advice: r.advice, Threads: th, Prefetch: r.prefetch}
 		for _, us := range r.us {
-			fmt.Fprintf(&b, "BenchmarkRead/%s-2 \t 1000 \t %g ns/op \t %g p99-nsec\n", c.Name(), us*1000, r.p99us*1000)
+			fmt.Fprintf(&b, "BenchmarkRead/%s-2 \t 1000 \t %g ns/op \t %g p99-nsec", c.Name(), us*1000, r.p99us*1000)
+			if r.intake > 0 {
+				fmt.Fprintf(&b, " \t %g max-intake-frac", r.intake)
+			}
+			b.WriteString("\n")
 		}
 	}
 	rs, err := schema.Read(strings.NewReader(b.String()), "map.txt")
@@ -217,5 +222,25 @@ func TestHeatmapsGrid(t *testing.T) {
 	want := "[[no mmap row ×0.50 not measured not measured level] [not run no pread row not measured not measured not run]]"
 	if got := fmt.Sprint(labels); got != want {
 		t.Errorf("cells\n%s\nwant\n%s", got, want)
+	}
+}
+
+// A row whose stretch read more of the file than its regime allows is
+// marked where it is named; within the limit it is not.
+func TestMapMarksRowsThatLeftTheirRegime(t *testing.T) {
+	for _, tc := range []struct {
+		intake float64
+		marked bool
+	}{{0.04, true}, {0.01, false}} {
+		rows := craftedMap()
+		rows[1].intake = tc.intake // part:50 mmap/rand, the cell's fastest mmap setup
+		rs := mapResults(t, rows)
+		cell := mapOf(rs).cell(mapPoint{4096, 1, schema.Partial(50), mapRow{schema.Rand, schema.NoPrefetch}})
+		var b strings.Builder
+		writeMap(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, Input{Map: rs.Results})
+		text, footnote := cell.text(false), strings.Contains(b.String(), leftMark+" after a setup")
+		if strings.Contains(text, "mmap/rand"+leftMark) != tc.marked || cell.plotCell().LeftRegime != tc.marked || footnote != tc.marked {
+			t.Errorf("max-intake-frac %g: cell %q, figure %v, footnote %v; want marked %v", tc.intake, text, cell.plotCell().LeftRegime, footnote, tc.marked)
+		}
 	}
 }
