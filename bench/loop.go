@@ -185,7 +185,16 @@ func (k *cacheKeeper) report(b B, n int, last Counters) {
 	}
 	if k.st.bounded {
 		k.intake = max(k.intake, last.DevRead)
-		b.ReportMetric(float64(k.intake)/float64(k.c.Size), string(schema.StretchIntake))
+		frac := float64(k.intake) / float64(k.c.Size)
+		if k.res != nil && frac > partialDrift {
+			// Refused rather than printed under a state it left: the
+			// row's stretches cannot be made short enough (a single
+			// op, or one per goroutine, reads too much: read-around,
+			// a prefetch batch's read-ahead) or one overshot.
+			b.Skipf("cache=%v: a measured stretch read %.1f%% of the file from the device, so the state moved by more than %.0f points within it (max-intake-frac %.3f)",
+				k.c.Cache, 100*frac, 100*partialDrift, frac)
+		}
+		b.ReportMetric(frac, string(schema.StretchIntake))
 	}
 	switch {
 	case k.res != nil:
