@@ -17,9 +17,9 @@ import (
 // there. Only code (inline `spans` and fenced blocks) is read, so that
 // the English verb "make" in prose is never taken for a target.
 
-// moduleRoot is the repository root, from this package's directory (go
+// docsRepoRoot is the repository root, from this package's directory (go
 // test runs a package's tests in its source directory).
-const moduleRoot = "../.."
+const docsRepoRoot = "../.."
 
 // A docRef is one `make <target>` or `mmapbench <command>` a document names.
 type docRef struct {
@@ -39,7 +39,7 @@ type codeText struct {
 	text string
 }
 
-var fence = regexp.MustCompile("^[ \t]*(```|~~~)")
+var docFence = regexp.MustCompile("^[ \t]*(```|~~~)")
 
 // codeIn returns the code of a Markdown document: every line of a fenced
 // block, and every inline code span (which may run over a line break
@@ -56,7 +56,7 @@ func codeIn(doc string) []codeText {
 	inFence := ""
 	for i, l := range lines {
 		n := i + 1
-		if m := fence.FindStringSubmatch(l); m != nil {
+		if m := docFence.FindStringSubmatch(l); m != nil {
 			switch {
 			case inFence == "":
 				flush()
@@ -126,15 +126,16 @@ func inlineSpans(para []string, first int) []codeText {
 	return spans
 }
 
-// invocation finds "make" or "mmapbench" as a command word: at the start of
+// docInvocation finds "make" or "mmapbench" as a command word: at the start of
 // the code, after white space or a shell separator, or as the last element
 // of a path (go run ./cmd/mmapbench ipc).
-var invocation = regexp.MustCompile(`(?:^|[\s;&|(/])(make|mmapbench)[ \t]+`)
+var docInvocation = regexp.MustCompile(`(?:^|[\s;&|(/])(make|mmapbench)[ \t]+`)
 
 // shellComment is a shell comment: from a # that starts a word to the end.
 var shellComment = regexp.MustCompile(`(?:^|\s)#.*`)
 
-var word = regexp.MustCompile(`^[a-z][a-z0-9_.-]*$`)
+// docWord is a target or command name.
+var docWord = regexp.MustCompile(`^[a-z][a-z0-9_.-]*$`)
 
 // makeFlagsWithArg are make's options whose argument is a separate word,
 // so that "make -C dir test" names test, not dir.
@@ -149,7 +150,7 @@ var makeFlagsWithArg = map[string]bool{"-C": true, "-f": true, "-I": true, "-o":
 func refsIn(file string, c codeText) []docRef {
 	var refs []docRef
 	text := shellComment.ReplaceAllString(c.text, "")
-	for _, loc := range invocation.FindAllStringSubmatchIndex(text, -1) {
+	for _, loc := range docInvocation.FindAllStringSubmatchIndex(text, -1) {
 		tool := text[loc[2]:loc[3]]
 		fields := strings.Fields(text[loc[1]:])
 		skipNext := false
@@ -169,13 +170,13 @@ func refsIn(file string, c codeText) []docRef {
 				case strings.HasPrefix(f, "-"):
 					skipNext = makeFlagsWithArg[f]
 				case strings.Contains(f, "="):
-				case word.MatchString(f):
+				case docWord.MatchString(f):
 					refs = append(refs, docRef{file, c.line, tool, f})
 				default:
 					last = true
 				}
 			} else {
-				if !word.MatchString(f) {
+				if !docWord.MatchString(f) {
 					break
 				}
 				refs = append(refs, docRef{file, c.line, tool, f})
@@ -244,7 +245,7 @@ func makeTargets(makefile string) (rules, phony map[string]bool) {
 
 // commandSet is the mmapbench command table, plus help, which run handles
 // itself.
-func commandSet() map[string]bool {
+func docCommandSet() map[string]bool {
 	set := map[string]bool{"help": true}
 	for _, c := range commands {
 		set[c.name] = true
@@ -263,40 +264,40 @@ func badRefs(refs []docRef, targets, cmds map[string]bool) []docRef {
 	return bad
 }
 
-// documents returns README.md and docs/*.md, by path from the module root.
-func documents(t *testing.T) map[string]string {
+// docFiles returns README.md and docs/*.md, by path from the module root.
+func docFiles(t *testing.T) map[string]string {
 	t.Helper()
 	docs := map[string]string{}
-	paths, err := filepath.Glob(filepath.Join(moduleRoot, "docs", "*.md"))
+	paths, err := filepath.Glob(filepath.Join(docsRepoRoot, "docs", "*.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	paths = append([]string{filepath.Join(moduleRoot, "README.md")}, paths...)
+	paths = append([]string{filepath.Join(docsRepoRoot, "README.md")}, paths...)
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatalf("reading the documents: %v", err)
 		}
-		rel, _ := filepath.Rel(moduleRoot, p)
+		rel, _ := filepath.Rel(docsRepoRoot, p)
 		docs[rel] = string(b)
 	}
 	return docs
 }
 
-func readMakefile(t *testing.T) (rules, phony map[string]bool) {
+func docMakefile(t *testing.T) (rules, phony map[string]bool) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(moduleRoot, "Makefile"))
+	b, err := os.ReadFile(filepath.Join(docsRepoRoot, "Makefile"))
 	if err != nil {
 		t.Fatalf("reading the Makefile: %v", err)
 	}
 	rules, phony = makeTargets(string(b))
 	if !rules["test"] || !rules["bench"] {
-		t.Fatalf("the Makefile parser found no test or bench rule (rules: %v): it no longer reads this Makefile", keys(rules))
+		t.Fatalf("the Makefile parser found no test or bench rule (rules: %v): it no longer reads this Makefile", sortedKeys(rules))
 	}
 	return rules, phony
 }
 
-func keys(m map[string]bool) []string {
+func sortedKeys(m map[string]bool) []string {
 	var k []string
 	for s := range m {
 		k = append(k, s)
@@ -308,17 +309,17 @@ func keys(m map[string]bool) []string {
 // TestDocsNameRealTargetsAndCommands: every `make <target>` and
 // `mmapbench <command>` in README.md and docs/*.md exists.
 func TestDocsNameRealTargetsAndCommands(t *testing.T) {
-	rules, _ := readMakefile(t)
-	cmds := commandSet()
+	rules, _ := docMakefile(t)
+	cmds := docCommandSet()
 	total := 0
-	for file, doc := range documents(t) {
+	for file, doc := range docFiles(t) {
 		refs := docRefs(file, doc)
 		total += len(refs)
 		for _, r := range badRefs(refs, rules, cmds) {
 			if r.tool == "make" {
-				t.Errorf("%v: the Makefile has no target %q (targets: %s)", r, r.name, strings.Join(keys(rules), ", "))
+				t.Errorf("%v: the Makefile has no target %q (targets: %s)", r, r.name, strings.Join(sortedKeys(rules), ", "))
 			} else {
-				t.Errorf("%v: mmapbench has no command %q (commands: %s)", r, r.name, strings.Join(keys(cmds), ", "))
+				t.Errorf("%v: mmapbench has no command %q (commands: %s)", r, r.name, strings.Join(sortedKeys(cmds), ", "))
 			}
 		}
 	}
@@ -331,8 +332,8 @@ func TestDocsNameRealTargetsAndCommands(t *testing.T) {
 // every .PHONY target with a rule and every mmapbench command is named in
 // its code.
 func TestReadmeListsEveryTargetAndCommand(t *testing.T) {
-	rules, phony := readMakefile(t)
-	b, err := os.ReadFile(filepath.Join(moduleRoot, "README.md"))
+	rules, phony := docMakefile(t)
+	b, err := os.ReadFile(filepath.Join(docsRepoRoot, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +341,7 @@ func TestReadmeListsEveryTargetAndCommand(t *testing.T) {
 	for _, r := range docRefs("README.md", string(b)) {
 		named[r.tool+" "+r.name] = true
 	}
-	for _, target := range keys(phony) {
+	for _, target := range sortedKeys(phony) {
 		if rules[target] && !named["make "+target] {
 			t.Errorf("README.md does not name `make %s` (a .PHONY target of the Makefile): add it to the targets table", target)
 		}
@@ -358,7 +359,7 @@ var mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
 // TestDocsLinksResolve: every relative link in the documents names a file
 // or directory that exists.
 func TestDocsLinksResolve(t *testing.T) {
-	for file, doc := range documents(t) {
+	for file, doc := range docFiles(t) {
 		for i, l := range strings.Split(doc, "\n") {
 			for _, m := range mdLink.FindAllStringSubmatch(l, -1) {
 				target := m[1]
@@ -366,7 +367,7 @@ func TestDocsLinksResolve(t *testing.T) {
 					continue
 				}
 				target, _, _ = strings.Cut(target, "#")
-				p := filepath.Join(moduleRoot, filepath.Dir(file), target)
+				p := filepath.Join(docsRepoRoot, filepath.Dir(file), target)
 				if _, err := os.Stat(p); err != nil {
 					t.Errorf("%s:%d: link to %s: %v", file, i+1, m[1], err)
 				}
@@ -412,9 +413,9 @@ func TestDocRefsExtractor(t *testing.T) {
 	if !slices.Equal(gotS, want) {
 		t.Errorf("docRefs found\n\t%s\nwant\n\t%s", strings.Join(gotS, "\n\t"), strings.Join(want, "\n\t"))
 	}
-	rules, _ := readMakefile(t)
+	rules, _ := docMakefile(t)
 	var badS []string
-	for _, r := range badRefs(got, rules, commandSet()) {
+	for _, r := range badRefs(got, rules, docCommandSet()) {
 		badS = append(badS, r.String())
 	}
 	if wantBad := []string{"doc.md:10: make nosuch", "doc.md:11: mmapbench bogus"}; !slices.Equal(badS, wantBad) {
@@ -436,10 +437,10 @@ func TestMakeTargets(t *testing.T) {
 		"endef\n" +
 		"%.o: %.c\n"
 	rules, phony := makeTargets(mk)
-	if got := keys(rules); !slices.Equal(got, []string{"a", "b", "c"}) {
+	if got := sortedKeys(rules); !slices.Equal(got, []string{"a", "b", "c"}) {
 		t.Errorf("rules = %v, want [a b c]", got)
 	}
-	if got := keys(phony); !slices.Equal(got, []string{"a", "b"}) {
+	if got := sortedKeys(phony); !slices.Equal(got, []string{"a", "b"}) {
 		t.Errorf("phony = %v, want [a b]", got)
 	}
 }
@@ -484,11 +485,11 @@ func containsFigure(text, f string) bool {
 // committed report's, so a regenerated baseline cannot leave the README
 // quoting the old one.
 func TestReadmeFiguresAreTheReports(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join(moduleRoot, "README.md"))
+	readme, err := os.ReadFile(filepath.Join(docsRepoRoot, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	report, err := os.ReadFile(filepath.Join(moduleRoot, "results", "baseline", "REPORT.md"))
+	report, err := os.ReadFile(filepath.Join(docsRepoRoot, "results", "baseline", "REPORT.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
