@@ -17,8 +17,9 @@ import (
 )
 
 // childEnv makes a process a reading child; its value is the childSpec in
-// JSON. This package's init checks it, so any binary that links the package
-// (mmapbench, a test binary) can be re-executed as a child.
+// JSON. RunChildIfRequested checks it, so any binary that calls it first
+// thing (mmapbench's main, this package's TestMain) can be re-executed as
+// a child.
 const childEnv = "MMAPBENCH_OOM_CHILD"
 
 // A childSpec is everything a child needs to do one run.
