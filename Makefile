@@ -1,5 +1,5 @@
 # mmapbench: two commands on a fresh machine with Go, make and git (README,
-# "What a machine needs"):
+# "What you need"):
 #   make bench   the main benchmark job, with embedded defaults
 #   make test    vet, the tests (with -race where cgo has a C compiler), and every benchmark once
 # Exit status of every target: 0 ok, 1 a measurement or comparison found a
@@ -75,7 +75,7 @@ oom:
 oom-zram:
 	GO=$(GO) scripts/oom-zram.sh
 
-# The whole matrix; see the README for its duration.
+# The whole matrix (docs/method.md, "The full profile").
 bench-full:
 	GO=$(GO) PROFILE=full COUNT=$${COUNT:-5} scripts/bench.sh
 
@@ -96,8 +96,8 @@ noise:
 		BENCH='^Benchmark(Read|Write|WriteSync|OpenRead|Fault|Readers|NoiseFloor)$$' scripts/bench.sh >/dev/null
 	$(GO) run ./cmd/mmapbench cv -max 3% $${OUT:-results/noise-$$(hostname -s).txt}
 
-# fio against the harness on the same warm sequential workloads (the fidelity
-# table in the README); installs fio with apt if it is missing.
+# fio against the harness on the same warm sequential workloads (docs/fidelity.md);
+# installs fio with apt if it is missing.
 # Knobs: SIZE=16MiB ROUNDS=5 FIO_RUNTIME=2 BENCHTIME=1s
 crosscheck:
 	GO=$(GO) scripts/fio-crosscheck.sh

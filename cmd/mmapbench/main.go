@@ -33,7 +33,7 @@ func runChildIfRequested() {
 }
 
 // Exit codes, one contract for every command, the bench binary, the
-// scripts and the make targets (README, "Exit status"):
+// scripts and the make targets (README, "Two commands"):
 const (
 	exitOK    = 0
 	exitFail  = 1 // the measurement or comparison ran and found a failure or regression
