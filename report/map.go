@@ -91,9 +91,54 @@ type mapCell struct {
 func newMapCell(mmap, pread *mapSetup) mapCell {
 	c := mapCell{mmap: mmap, pread: pread}
 	if mmap != nil && pread != nil {
-		c.cmp = decide(mmap.row.Samples(schema.NsPerOp), pread.row.Samples(schema.NsPerOp))
+		c.cmp = decide(measured(mmap.row, pread.row))
 	}
 	return c
+}
+
+// measured returns the ns/op samples of a and b that measured something
+// (measuredAt). When the two rows have as many samples, the i-th of each
+// come from the same invocation (decide pairs them), so a pair is dropped
+// whole; otherwise each side is filtered alone.
+func measured(a, b *schema.Row) (as, bs []float64) {
+	xa, xb := a.Samples(schema.NsPerOp), b.Samples(schema.NsPerOp)
+	if len(xa) != len(xb) {
+		return measuredSamples(a), measuredSamples(b)
+	}
+	for i := range xa {
+		if measuredAt(a, i) && measuredAt(b, i) {
+			as, bs = append(as, xa[i]), append(bs, xb[i])
+		}
+	}
+	return as, bs
+}
+
+// measuredAt reports whether a row's i-th ns/op sample measured
+// something: go test prints a case skipped in one invocation (here, a
+// partial state that a stretch overran) as 0 iterations and NaN ns/op.
+func measuredAt(r *schema.Row, i int) bool {
+	x := r.Samples(schema.NsPerOp)[i]
+	return !math.IsNaN(x) && !math.IsInf(x, 0) && (i >= len(r.Iters) || r.Iters[i] > 0)
+}
+
+func measuredSamples(r *schema.Row) []float64 {
+	var xs []float64
+	for i, x := range r.Samples(schema.NsPerOp) {
+		if measuredAt(r, i) {
+			xs = append(xs, x)
+		}
+	}
+	return xs
+}
+
+// medianMeasured is the median of a row's measured ns/op samples; false
+// when none measured anything (the case was skipped in every invocation).
+func medianMeasured(r *schema.Row) (float64, bool) {
+	xs := measuredSamples(r)
+	if len(xs) == 0 {
+		return 0, false
+	}
+	return schema.Center(xs), true
 }
 
 // missing says which side has no row, "" when both have one.
@@ -222,9 +267,9 @@ func mapOf(rs *results) *decisionMap {
 		if !ok || c.Pattern == schema.Seq || c.Sync != 0 || c.Shared || !slices.Contains(mapBackends, mapBackend{c.Backend, c.Access}) {
 			continue
 		}
-		ns, ok := r.Median(schema.NsPerOp)
+		ns, ok := medianMeasured(r)
 		if !ok {
-			continue
+			continue // skipped in every invocation: no row
 		}
 		row := mapRow{c.Pattern, c.Prefetch}
 		addOnce(&m.blocks, c.BS)

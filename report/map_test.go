@@ -39,6 +39,10 @@ func mapResults(t *testing.T, rows []mapSample) *results {
 		c := schema.Case{Backend: r.backend, Access: access, Pattern: r.pattern, BS: 4096, Cache: r.cache,
 			Size: 256 << 20, Advice: r.advice, Threads: th, Prefetch: r.prefetch}
 		for _, us := range r.us {
+			if math.IsNaN(us) { // go test's line for a case skipped in this invocation
+				fmt.Fprintf(&b, "BenchmarkRead/%s-2 \t 0 \t NaN ns/op\n", c.Name())
+				continue
+			}
 			fmt.Fprintf(&b, "BenchmarkRead/%s-2 \t 1000 \t %g ns/op \t %g p99-nsec", c.Name(), us*1000, r.p99us*1000)
 			if r.intake > 0 {
 				fmt.Fprintf(&b, " \t %g max-intake-frac", r.intake)
@@ -242,5 +246,23 @@ func TestMapMarksRowsThatLeftTheirRegime(t *testing.T) {
 		if strings.Contains(text, "mmap/rand"+leftMark) != tc.marked || cell.plotCell().LeftRegime != tc.marked || footnote != tc.marked {
 			t.Errorf("max-intake-frac %g: cell %q, figure %v, footnote %v; want marked %v", tc.intake, text, cell.plotCell().LeftRegime, footnote, tc.marked)
 		}
+	}
+}
+
+// A sample skipped in one invocation (0 iterations, NaN ns/op) is left
+// out with its pair; a row skipped in every invocation is no row.
+func TestMapLeavesOutSkippedSamples(t *testing.T) {
+	nan := math.NaN()
+	rows := craftedMap()
+	rows[1].us = []float64{40, nan, 39, 40, 42} // part:50 mmap/rand
+	rows = append(rows, mapSample{backend: "pread", advice: schema.AdviceNone, cache: schema.Partial(50), pattern: schema.Rand,
+		prefetch: schema.Batch(16), us: []float64{nan, nan, nan, nan, nan}})
+	m := mapOf(mapResults(t, rows))
+	sig := m.cell(mapPoint{4096, 1, schema.Partial(50), mapRow{schema.Rand, schema.NoPrefetch}})
+	if sig.cmp.N != 4 || sig.cmp.Outcome != win || math.IsNaN(sig.cmp.Ratio) || sig.mmap.ns != 40000 {
+		t.Errorf("part:50 rand with one skipped mmap sample: N %d, %v, ratio %v, mmap median %v; want 4 pairs, mmap faster, median 40µs", sig.cmp.N, sig.cmp.Outcome, sig.cmp.Ratio, sig.mmap.ns/1000)
+	}
+	if got := m.cell(mapPoint{4096, 1, schema.Partial(50), mapRow{schema.Rand, schema.Batch(16)}}).missing(); got != "no pread row" {
+		t.Errorf("pread skipped in every invocation: %q, want no pread row", got)
 	}
 }
