@@ -108,7 +108,7 @@ plots:
 	@f=$${FILE:-$$(ls results/[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-$$(hostname -s).txt 2>/dev/null | sort | tail -1)}; \
 	test -n "$$f" || { echo "make plots: no results/<date>-$$(hostname -s).txt: run make bench" >&2; exit 2; }; \
 	set -- "$$f" "$${f%.txt}-ipc.txt"; \
-	for s in sched.txt oom.txt oom.csv oom-zram.txt oom-zram.csv; do test -f "$${f%.txt}-$$s" && set -- "$$@" "$${f%.txt}-$$s"; done; \
+	for s in sched.txt oom.txt oom.csv oom-zram.txt oom-zram.csv map.txt; do test -f "$${f%.txt}-$$s" && set -- "$$@" "$${f%.txt}-$$s"; done; \
 	$(GO) run ./cmd/mmapbench plot -o results/plots "$$@"
 
 # results/REPORT.md from the latest results; first records the durability
