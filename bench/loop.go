@@ -159,16 +159,26 @@ func (h *Harness) keepCache(tb TB, c schema.Case, s impl.Store) *cacheKeeper {
 	return k
 }
 
-// restore ends a stretch whose counters were d (timer stopped): it sizes
-// the next one and puts the state back. A partial row whose single read
-// brought in more than partialDrift of the file cannot be held and is
-// skipped with the reason.
-func (k *cacheKeeper) restore(tb TB, d Counters) {
+// endStretch takes in a measured stretch's counters d: the most one
+// stretch read, and for a partial state the refusal of a row that left
+// it. A stretch that read more than partialDrift of the file moved the
+// state by more than that within it (read-around of a single op, the
+// read-ahead of a prefetch batch, the one op per goroutine of a parallel
+// row, or a stretch the sizing overshot): the row is skipped with the
+// reason as soon as that happens rather than printed under a state it did
+// not have.
+func (k *cacheKeeper) endStretch(tb TB, d Counters) {
 	k.intake = max(k.intake, d.DevRead)
-	if k.res != nil && k.st.done == 1 && float64(d.DevRead) > partialDrift*float64(k.c.Size) {
-		tb.Skipf("cache=%v: one read brought in %s, %.1f%% of the file (read-around): the state cannot be held within %.0f points; give advice=rand",
-			k.c.Cache, schema.FormatSize(d.DevRead), 100*float64(d.DevRead)/float64(k.c.Size), 100*partialDrift)
+	if frac := float64(d.DevRead) / float64(k.c.Size); k.res != nil && frac > partialDrift {
+		tb.Skipf("cache=%v: a measured stretch of %d ops read %s, %.1f%% of the file, from the device: the state moved by more than %.0f points within it (give advice=rand, or shorter stretches)",
+			k.c.Cache, k.st.done, schema.FormatSize(d.DevRead), 100*frac, 100*partialDrift)
 	}
+}
+
+// restore ends a stretch whose counters were d (timer stopped): it checks
+// the stretch (endStretch), sizes the next one and puts the state back.
+func (k *cacheKeeper) restore(tb TB, d Counters) {
+	k.endStretch(tb, d)
 	k.st.next(d)
 	if k.res != nil {
 		k.res.establish(tb)
@@ -178,25 +188,17 @@ func (k *cacheKeeper) restore(tb TB, d Counters) {
 	}
 }
 
-// report reports the stretches of a row of n ops: their length, the most
-// one brought in, and for a partial state the share resident before them.
-// last is the counters of the row's last stretch, which no restore saw.
+// report checks the row's last stretch, whose counters are last (no
+// restore saw it), and reports the stretches of a row of n ops: their
+// length, the most one brought in, and for a partial state the share
+// resident before them.
 func (k *cacheKeeper) report(b B, n int, last Counters) {
 	if k == nil {
 		return
 	}
 	if k.st.bounded {
-		k.intake = max(k.intake, last.DevRead)
-		frac := float64(k.intake) / float64(k.c.Size)
-		if k.res != nil && frac > partialDrift {
-			// Refused rather than printed under a state it left: the
-			// row's stretches cannot be made short enough (a single
-			// op, or one per goroutine, reads too much: read-around,
-			// a prefetch batch's read-ahead) or one overshot.
-			b.Skipf("cache=%v: a measured stretch read %.1f%% of the file from the device, so the state moved by more than %.0f points within it (max-intake-frac %.3f)",
-				k.c.Cache, 100*frac, 100*partialDrift, frac)
-		}
-		b.ReportMetric(frac, string(schema.StretchIntake))
+		k.endStretch(b, last)
+		b.ReportMetric(float64(k.intake)/float64(k.c.Size), string(schema.StretchIntake))
 	}
 	switch {
 	case k.res != nil:

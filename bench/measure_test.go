@@ -283,3 +283,26 @@ func TestParallelColdAndPartial(t *testing.T) {
 		})
 	}
 }
+
+// TestPartialRowLeavingItsStateSkips: a mapping with default advice reads
+// a whole read-ahead window per fault (8MiB here, 12% of a 64MiB file), so
+// a part:50 row cannot hold its state: it must be skipped with the reason,
+// not printed.
+func TestPartialRowLeavingItsStateSkips(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads from the device")
+	}
+	skipUnlessEvictable(t)
+	if ra, err := ReadAheadBytes(harness.Dir); err != nil || ra < 2<<20 {
+		t.Skipf("read-ahead %d (%v): a fault's read-around is too small to leave a 64MiB state", ra, err)
+	}
+	c := schema.Case{Backend: "mmap", Access: schema.View, Pattern: schema.Rand, BS: 4 << 10, Cache: schema.Partial(50), Size: 64 << 20, Threads: 1}
+	var skipped, failed bool
+	r := testing.Benchmark(func(b *testing.B) {
+		defer func() { skipped, failed = b.Skipped(), b.Failed() }()
+		runCase(b, c, OpRead)
+	})
+	if !skipped || failed {
+		t.Errorf("%s: skipped %v, failed %v (N=%d, max-intake-frac %v); want skipped", c.Name(), skipped, failed, r.N, r.Extra[string(schema.StretchIntake)])
+	}
+}
