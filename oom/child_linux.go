@@ -13,6 +13,7 @@ import (
 
 	"github.com/mmapbench/mmapbench/bench"
 	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/internal/memcg"
 	"github.com/mmapbench/mmapbench/schema"
 )
 
@@ -69,7 +70,7 @@ func childMain(text string, stdin io.Reader) error {
 		return fmt.Errorf("oom child: waiting for go: got %q, %v", line, err)
 	}
 	own, err := os.ReadFile("/proc/self/cgroup")
-	if err != nil || !containsPath(own, spec.Cgroup, spec.CgroupVersion) {
+	if err != nil || !memcg.ContainsPath(own, spec.Cgroup, spec.CgroupVersion) {
 		return fmt.Errorf("oom child: not inside the memory cgroup %s (my /proc/self/cgroup: %q): refusing to run without the limit", spec.Cgroup, strings.TrimSpace(string(own)))
 	}
 	s, err := impl.Open(spec.Setup.Backend, spec.Path, impl.Options{ReadOnly: true, Direct: spec.Setup.Direct})

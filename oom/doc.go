@@ -15,3 +15,9 @@
 // faults, device reads, TLB shootdowns, the cgroup's usage) and a summary of
 // two phases, before and after the cache filled, in Go benchmark format.
 package oom
+
+import "github.com/mmapbench/mmapbench/internal/memcg"
+
+// ErrNoLimit is wrapped by every error that means the run cannot place its
+// memory limit: memcg's.
+var ErrNoLimit = memcg.ErrNoLimit

@@ -16,6 +16,7 @@ import (
 	"github.com/mmapbench/mmapbench/bench"
 	"github.com/mmapbench/mmapbench/impl"
 	"github.com/mmapbench/mmapbench/internal/badusage"
+	"github.com/mmapbench/mmapbench/internal/memcg"
 	"github.com/mmapbench/mmapbench/schema"
 )
 
@@ -146,7 +147,7 @@ func Measure(ctx context.Context, c Config, emit func(Run) error) error {
 	if err := c.check(); err != nil {
 		return err
 	}
-	probe, err := NewCgroup(fmt.Sprintf("mmapbench-oom-%d-probe", os.Getpid()), c.Limit)
+	probe, err := memcg.New(fmt.Sprintf("mmapbench-oom-%d-probe", os.Getpid()), c.Limit)
 	if err != nil {
 		return err
 	}
@@ -207,7 +208,7 @@ func (c Config) progress(format string, args ...any) {
 
 // runChild does one run in a fresh cgroup and removes the cgroup after it.
 func (c Config) runChild(ctx context.Context, name string, spec childSpec, run *Run) (err error) {
-	cg, err := NewCgroup(name, c.Limit)
+	cg, err := memcg.New(name, c.Limit)
 	if err != nil {
 		return err
 	}

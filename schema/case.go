@@ -15,15 +15,16 @@ import (
 type Access uint8
 
 const (
-	Copy Access = iota // ReadAt/WriteAt with a buffer: the bytes are copied
-	View               // in place, through the store's mapping (impl.Viewer)
+	Copy   Access = iota // ReadAt/WriteAt with a buffer: the bytes are copied
+	View                 // in place, through the store's mapping (impl.Viewer)
+	Direct               // ReadAt into an aligned buffer on a descriptor opened O_DIRECT: the device DMAs into it, no page cache
 )
 
-var accessNames = []string{"copy", "view"}
+var accessNames = []string{"copy", "view", "direct"}
 
 func (a Access) String() string { return enumString("access", accessNames, int(a)) }
 
-// ParseAccess parses "copy" or "view".
+// ParseAccess parses "copy", "view" or "direct".
 func ParseAccess(s string) (Access, error) {
 	i, err := parseEnum("access", accessNames, s)
 	return Access(i), err
@@ -104,13 +105,15 @@ func ParsePattern(s string) (Pattern, error) {
 
 // Cache is the page-cache state the timed loop starts from and is kept
 // in: warm (every page resident and, for a mapping, mapped), cold (almost
-// nothing resident), or partial, a percentage of the blocks resident: the
-// hottest ones under a skewed pattern (what an LRU holds), a random subset
-// under a uniform one. Each is verified with mincore before measuring. A
+// nothing resident), partial, a percentage of the blocks resident (the
+// hottest ones under a skewed pattern, what an LRU holds; a random subset
+// under a uniform one), each verified with mincore before measuring; or
+// memory pressure, mem:N, the file N times a memory cgroup's limit, where
+// the kernel chooses what stays and the loop measures its steady state. A
 // Cache is a comparable value; the zero value is Warm.
 type Cache struct {
 	kind    cacheKind
-	percent uint8 // partial: the share of blocks resident
+	percent uint8 // partial: the share of blocks resident; pressure: file ÷ limit
 }
 
 type cacheKind uint8
@@ -119,7 +122,12 @@ const (
 	warmKind cacheKind = iota
 	coldKind
 	partKind
+	memKind
 )
+
+// maxPressure bounds mem:N's N: beyond it the limit of a test-sized file
+// is smaller than the process's own memory.
+const maxPressure = 64
 
 var (
 	Warm = Cache{kind: warmKind}
@@ -130,14 +138,20 @@ var (
 // named part:<percent>; ParseCache accepts 1 to 99.
 func Partial(percent int) Cache { return Cache{kind: partKind, percent: uint8(percent)} }
 
+// Pressure returns the memory-pressure state with the file n times the
+// memory limit, named mem:<n>; ParseCache accepts 1 to 64.
+func Pressure(n int) Cache { return Cache{kind: memKind, percent: uint8(n)} }
+
 // Resident is the share of the file the state keeps resident: 1 for
-// warm, 0 for cold.
+// warm, 0 for cold; under pressure, the most the limit can hold, 1/N.
 func (c Cache) Resident() float64 {
 	switch c.kind {
 	case warmKind:
 		return 1
 	case partKind:
 		return float64(c.percent) / 100
+	case memKind:
+		return 1 / float64(c.percent)
 	}
 	return 0
 }
@@ -145,17 +159,38 @@ func (c Cache) Resident() float64 {
 // IsPartial reports whether c is a partial state.
 func (c Cache) IsPartial() bool { return c.kind == partKind }
 
-var cacheNames = []string{"warm", "cold", "part"}
+// IsPressure reports whether c is a memory-pressure state, and its file ÷
+// limit.
+func (c Cache) IsPressure() (fileOverLimit int, ok bool) { return int(c.percent), c.kind == memKind }
+
+// Order ranks the states from the most resident to the least, as a
+// table's columns run: warm, partial by falling residency, pressure by
+// rising file ÷ limit, cold. Rows that share the file run in this order,
+// so that a case never starts from a state the one before could not leave.
+func (c Cache) Order() int {
+	switch c.kind {
+	case warmKind:
+		return 0
+	case partKind:
+		return 100 - int(c.percent)
+	case memKind:
+		return 100 + int(c.percent)
+	}
+	return 100 + maxPressure + 1
+}
+
+var cacheNames = []string{"warm", "cold", "part", "mem"}
 
 func (c Cache) String() string {
 	s := enumString("cache", cacheNames, int(c.kind))
-	if c.kind == partKind {
+	if c.kind == partKind || c.kind == memKind {
 		s += ":" + strconv.Itoa(int(c.percent))
 	}
 	return s
 }
 
-// ParseCache parses "warm", "cold" or "part:N" (N percent resident, 1–99).
+// ParseCache parses "warm", "cold", "part:N" (N percent resident, 1–99)
+// or "mem:N" (the file N times the memory limit, 1–64).
 func ParseCache(s string) (Cache, error) {
 	if rest, ok := strings.CutPrefix(s, "part:"); ok {
 		n, err := strconv.Atoi(rest)
@@ -164,9 +199,16 @@ func ParseCache(s string) (Cache, error) {
 		}
 		return Partial(n), nil
 	}
+	if rest, ok := strings.CutPrefix(s, "mem:"); ok {
+		n, err := strconv.Atoi(rest)
+		if err != nil || n < 1 || n > maxPressure || strconv.Itoa(n) != rest {
+			return Cache{}, fmt.Errorf("cache %q: want mem:N with N the file's size ÷ the memory limit, 1 to %d", s, maxPressure)
+		}
+		return Pressure(n), nil
+	}
 	i, err := parseEnum("cache", cacheNames[:partKind], s)
 	if err != nil {
-		return Cache{}, fmt.Errorf("%w, or part:N", err)
+		return Cache{}, fmt.Errorf("%w, part:N or mem:N", err)
 	}
 	return Cache{kind: cacheKind(i)}, nil
 }

@@ -24,14 +24,14 @@ func TestCaseName(t *testing.T) {
 func TestParseNameRoundTrip(t *testing.T) {
 	axes := Axes{
 		Backends: []string{"mmap", "pread", "null"},
-		Accesses: []Access{Copy, View}, Patterns: []Pattern{Seq, Rand, Hot, Zipf(0.99)},
-		Blocks: []int64{64, 4 << 10, 1 << 20}, Caches: []Cache{Warm, Cold, Partial(50), Partial(90)}, Sizes: []int64{16 << 20, 4 << 30},
+		Accesses: []Access{Copy, View, Direct}, Patterns: []Pattern{Seq, Rand, Hot, Zipf(0.99)},
+		Blocks: []int64{64, 4 << 10, 1 << 20}, Caches: []Cache{Warm, Cold, Partial(50), Partial(90), Pressure(1), Pressure(8)}, Sizes: []int64{16 << 20, 4 << 30},
 		Advice:  []Advice{AdviceNone, AdviceSeq, AdviceRand, AdviceWillNeed, AdvicePopulate, AdviceHugePage},
 		Threads: []int{1, 2, 16}, Syncs: []int{0, 1, 64},
 		Prefetches: []Prefetch{NoPrefetch, Batch(16), Populate(4)},
 	}
 	cs := axes.Product(nil)
-	if want := 3 * 2 * 4 * 3 * 4 * 2 * 6 * 3 * 3 * 3; len(cs) != want {
+	if want := 3 * 3 * 4 * 3 * 6 * 2 * 6 * 3 * 3 * 3; len(cs) != want {
 		t.Fatalf("Product gave %d cases, want %d", len(cs), want)
 	}
 	seen := map[string]bool{}
@@ -76,13 +76,16 @@ func TestProductKeepsAndDefaults(t *testing.T) {
 func TestParseNameErrors(t *testing.T) {
 	const ok = "backend=mmap/access=copy/pattern=seq/bs=4KiB/cache=warm/size=16MiB/advice=none/threads=1"
 	for _, tc := range []struct{ name, want string }{
-		{strings.Replace(ok, "access=copy", "access=mmap", 1), `access "mmap": want one of copy, view`},
+		{strings.Replace(ok, "access=copy", "access=mmap", 1), `access "mmap": want one of copy, view, direct`},
 		{strings.Replace(ok, "pattern=seq", "pattern=stride", 1), `pattern "stride": want one of seq, rand, hot, or zipf:θ`},
 		{strings.Replace(ok, "pattern=seq", "pattern=zipf:1", 1), `pattern "zipf:1": want zipf:θ with 0 < θ ≤ 4 and θ ≠ 1`},
 		{strings.Replace(ok, "pattern=seq", "pattern=zipf:-1", 1), `pattern "zipf:-1"`},
 		{strings.Replace(ok, "pattern=seq", "pattern=zipf0.9", 1), `pattern "zipf0.9"`},
 		{strings.Replace(ok, "pattern=seq", "pattern=zipf:", 1), `pattern "zipf:"`},
-		{strings.Replace(ok, "cache=warm", "cache=hot", 1), `cache "hot": want one of warm, cold, or part:N`},
+		{strings.Replace(ok, "cache=warm", "cache=hot", 1), `cache "hot": want one of warm, cold, part:N or mem:N`},
+		{strings.Replace(ok, "cache=warm", "cache=mem:0", 1), `cache "mem:0": want mem:N with N the file's size ÷ the memory limit, 1 to 64`},
+		{strings.Replace(ok, "cache=warm", "cache=mem:65", 1), `cache "mem:65"`},
+		{strings.Replace(ok, "cache=warm", "cache=mem:02", 1), `cache "mem:02"`},
 		{strings.Replace(ok, "cache=warm", "cache=part:100", 1), `cache "part:100": want part:N with N the percent resident, 1 to 99`},
 		{strings.Replace(ok, "cache=warm", "cache=part:050", 1), `cache "part:050"`},
 		{strings.Replace(ok, "advice=none", "advice=normal", 1), `advice "normal": want one of none`},
@@ -121,5 +124,26 @@ func TestParseNameErrors(t *testing.T) {
 	}
 	if got := Access(7).String(); got != "access(7)" {
 		t.Errorf("Access(7).String() = %q", got)
+	}
+}
+
+// TestCacheOrder: the columns of a table and the order rows sharing a
+// file run in: warm, partial by falling residency, pressure by rising
+// file ÷ limit, cold.
+func TestCacheOrder(t *testing.T) {
+	want := []Cache{Warm, Partial(90), Partial(50), Pressure(1), Pressure(2), Pressure(8), Cold}
+	for i := 1; i < len(want); i++ {
+		if a, b := want[i-1].Order(), want[i].Order(); a >= b {
+			t.Errorf("%v.Order() = %d, not before %v.Order() = %d", want[i-1], a, want[i], b)
+		}
+	}
+	if n, ok := Pressure(8).IsPressure(); !ok || n != 8 {
+		t.Errorf("Pressure(8).IsPressure() = %d, %v", n, ok)
+	}
+	if _, ok := Partial(8).IsPressure(); ok {
+		t.Error("Partial(8).IsPressure() = true")
+	}
+	if got := Pressure(2).Resident(); got != 0.5 {
+		t.Errorf("Pressure(2).Resident() = %v, want 0.5", got)
 	}
 }

@@ -1,4 +1,4 @@
-package oom
+package memcg
 
 import (
 	"bufio"
@@ -13,11 +13,6 @@ import (
 	"syscall"
 	"time"
 )
-
-// ErrNoLimit is wrapped by every error that means the run cannot place its
-// memory limit (no memory controller, no permission). Such a run must stop:
-// measuring without the limit would report a cliff-free curve as a finding.
-var ErrNoLimit = errors.New("cannot place a memory limit")
 
 // A Cgroup is a memory cgroup made for one run and removed after it.
 type Cgroup struct {
@@ -40,11 +35,11 @@ type hierarchy struct {
 func findHierarchy() (hierarchy, error) {
 	mounts, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
-		return hierarchy{}, fmt.Errorf("oom: %w: reading /proc/self/mountinfo: %v", ErrNoLimit, err)
+		return hierarchy{}, fmt.Errorf("memcg: %w: reading /proc/self/mountinfo: %v", ErrNoLimit, err)
 	}
 	own, err := os.ReadFile("/proc/self/cgroup")
 	if err != nil {
-		return hierarchy{}, fmt.Errorf("oom: %w: reading /proc/self/cgroup: %v", ErrNoLimit, err)
+		return hierarchy{}, fmt.Errorf("memcg: %w: reading /proc/self/cgroup: %v", ErrNoLimit, err)
 	}
 	v1, v2 := cgroupMounts(mounts)
 	paths := ownCgroups(own)
@@ -59,7 +54,7 @@ func findHierarchy() (hierarchy, error) {
 			return hierarchy{filepath.Join(v1.point, strings.TrimPrefix(p, v1.root)), 1}, nil
 		}
 	}
-	return hierarchy{}, fmt.Errorf("oom: %w: no memory cgroup controller is mounted (neither cgroup v2 with memory in cgroup.controllers nor a v1 memory hierarchy)", ErrNoLimit)
+	return hierarchy{}, fmt.Errorf("memcg: %w: no memory cgroup controller is mounted (neither cgroup v2 with memory in cgroup.controllers nor a v1 memory hierarchy)", ErrNoLimit)
 }
 
 type mount struct{ root, point string }
@@ -142,10 +137,10 @@ func hasWord(path, word string) bool {
 	return err == nil && hasOption(strings.Join(strings.Fields(string(data)), ","), word)
 }
 
-// NewCgroup creates the memory cgroup name (a single path element) with
+// New creates the memory cgroup name (a single path element) with
 // the given limit in bytes, covering anonymous memory and page cache, and
 // no swap.
-func NewCgroup(name string, limit int64) (*Cgroup, error) {
+func New(name string, limit int64) (*Cgroup, error) {
 	h, err := findHierarchy()
 	if err != nil {
 		return nil, err
@@ -156,16 +151,16 @@ func NewCgroup(name string, limit int64) (*Cgroup, error) {
 		// holds processes, and the error below says so.
 		if !hasWord(filepath.Join(h.parent, "cgroup.subtree_control"), "memory") {
 			if err := os.WriteFile(filepath.Join(h.parent, "cgroup.subtree_control"), []byte("+memory"), 0); err != nil {
-				return nil, fmt.Errorf("oom: %w: enabling the memory controller for children of %s: %v", ErrNoLimit, h.parent, err)
+				return nil, fmt.Errorf("memcg: %w: enabling the memory controller for children of %s: %v", ErrNoLimit, h.parent, err)
 			}
 		}
 	}
 	cg := &Cgroup{Dir: filepath.Join(h.parent, name), Version: h.version}
 	if err := os.Mkdir(cg.Dir, 0o755); err != nil {
 		if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
-			return nil, fmt.Errorf("oom: %w: creating memory cgroup %s: %v (run as root, or in a cgroup delegated to this user)", ErrNoLimit, cg.Dir, err)
+			return nil, fmt.Errorf("memcg: %w: creating memory cgroup %s: %v (run as root, or in a cgroup delegated to this user)", ErrNoLimit, cg.Dir, err)
 		}
-		return nil, fmt.Errorf("oom: %w: creating memory cgroup %s: %v", ErrNoLimit, cg.Dir, err)
+		return nil, fmt.Errorf("memcg: %w: creating memory cgroup %s: %v", ErrNoLimit, cg.Dir, err)
 	}
 	if err := cg.setLimit(limit); err != nil {
 		cg.Remove()
@@ -181,23 +176,23 @@ func (cg *Cgroup) setLimit(limit int64) error {
 		limitFile, swapFile, swapValue = "memory.max", "memory.swap.max", 0
 	}
 	if err := cg.write(limitFile, limit); err != nil {
-		return fmt.Errorf("oom: %w: %v", ErrNoLimit, err)
+		return fmt.Errorf("memcg: %w: %v", ErrNoLimit, err)
 	}
 	// The swap file exists only when swap accounting is on; without it
 	// there is nothing to cap (this machine has no swap at all).
 	if _, err := os.Stat(filepath.Join(cg.Dir, swapFile)); err == nil {
 		if err := cg.write(swapFile, swapValue); err != nil {
-			return fmt.Errorf("oom: %w: %v", ErrNoLimit, err)
+			return fmt.Errorf("memcg: %w: %v", ErrNoLimit, err)
 		}
 	}
 	got, err := cg.read(limitFile)
 	if err != nil {
-		return fmt.Errorf("oom: %w: %v", ErrNoLimit, err)
+		return fmt.Errorf("memcg: %w: %v", ErrNoLimit, err)
 	}
 	// The kernel rounds the limit down to whole pages; anything else means
 	// it was not applied.
 	if got > limit || got < limit-int64(os.Getpagesize()) {
-		return fmt.Errorf("oom: %w: wrote %d to %s, read back %d", ErrNoLimit, limit, filepath.Join(cg.Dir, limitFile), got)
+		return fmt.Errorf("memcg: %w: wrote %d to %s, read back %d", ErrNoLimit, limit, filepath.Join(cg.Dir, limitFile), got)
 	}
 	cg.Limit = got
 	return nil
@@ -223,7 +218,7 @@ func (cg *Cgroup) read(file string) (int64, error) {
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("oom: %s: %q is not a number", path, s)
+		return 0, fmt.Errorf("memcg: %s: %q is not a number", path, s)
 	}
 	return v, nil
 }
@@ -250,7 +245,7 @@ func (cg *Cgroup) Peak() (int64, error) {
 func (cg *Cgroup) Join(pid int) error {
 	path := filepath.Join(cg.Dir, "cgroup.procs")
 	if err := os.WriteFile(path, []byte(strconv.Itoa(pid)), 0); err != nil {
-		return fmt.Errorf("oom: %w: moving pid %d into %s: %v", ErrNoLimit, pid, cg.Dir, err)
+		return fmt.Errorf("memcg: %w: moving pid %d into %s: %v", ErrNoLimit, pid, cg.Dir, err)
 	}
 	return nil
 }
@@ -261,10 +256,12 @@ func (cg *Cgroup) Contains(pid int) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return containsPath(text, cg.Dir, cg.Version), nil
+	return ContainsPath(text, cg.Dir, cg.Version), nil
 }
 
-func containsPath(procCgroup []byte, dir string, version int) bool {
+// ContainsPath reports whether a /proc/<pid>/cgroup text names dir, a
+// cgroup of the given version.
+func ContainsPath(procCgroup []byte, dir string, version int) bool {
 	key := "memory"
 	if version == 2 {
 		key = "v2"
@@ -284,5 +281,5 @@ func (cg *Cgroup) Remove() error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return fmt.Errorf("oom: removing cgroup %s: %w", cg.Dir, err)
+	return fmt.Errorf("memcg: removing cgroup %s: %w", cg.Dir, err)
 }
