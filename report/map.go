@@ -225,6 +225,9 @@ type decisionMap struct {
 	rows    []mapRow
 	// setups holds each grid point's fastest setup per backend.
 	setups map[mapPoint]map[string]*mapSetup
+	// resident holds the median resident-frac of every row of a pressure
+	// state that reports it (what the kernel left resident).
+	resident map[schema.Cache][]float64
 }
 
 // mapBackends are the two sides of the map: the mapping read in place and
@@ -236,32 +239,44 @@ type mapBackend struct {
 	access schema.Access
 }
 
-// pressureRegimes are the issue's regimes that no row measures yet: the
-// file at 2× and 8× a memory cgroup's limit, where the kernel chooses what
-// stays resident.
-var pressureRegimes = []string{"file 2× the memory limit", "file 8× the memory limit"}
+// mapPressures are the file ÷ limit ratios the issue's map has columns
+// for (cache=mem:2 and mem:8, make bench-map). A file without their rows
+// (no root or no memory controller: the harness skips them with the
+// reason) names them as not measured; it never leaves them out silently.
+var mapPressures = []int{2, 8}
 
-// pressureColumn stands for a pressure regime's column in the figure: no
-// Cache value means "file × the limit" yet (no case has a mem key).
-var pressureColumn = schema.Partial(0)
+// missingPressures are the map's pressure states with no row in m.
+func (m *decisionMap) missingPressures() []schema.Cache {
+	var out []schema.Cache
+	for _, n := range mapPressures {
+		if c := schema.Pressure(n); !slices.Contains(m.caches, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
-const pressureMissing = "not measured (needs the memory-pressure rows: make oom, a later session)"
+// pressureMissing says why a pressure column is empty and what makes it.
+func pressureMissing(c schema.Cache) string {
+	n, _ := c.IsPressure()
+	return fmt.Sprintf("%s (the file %d× a memory cgroup's limit): no rows in this file; make bench-map runs them where it can place a memory cgroup's limit (root and the cgroup v2 memory controller) and skips them with the reason elsewhere", c, n)
+}
 
 // mapOf builds the decision map from the BenchmarkRead rows of the file
-// size that was read in a partial cache state (the map profile's regime;
-// the largest such size when there are several), random and skewed
-// patterns only; nil when no row has a partial cache.
+// size that was read in a partial or memory-pressure cache state (the map
+// profile's regimes; the largest such size when there are several),
+// random and skewed patterns only; nil when no row has such a cache.
 func mapOf(rs *results) *decisionMap {
 	var size int64
 	for _, r := range rs.Select("Read", nil) {
-		if c, ok := r.Case(); ok && c.Cache.IsPartial() {
+		if c, ok := r.Case(); ok && (c.Cache.IsPartial() || isPressure(c.Cache)) {
 			size = max(size, c.Size)
 		}
 	}
 	if size == 0 {
 		return nil
 	}
-	m := &decisionMap{size: size, setups: map[mapPoint]map[string]*mapSetup{}}
+	m := &decisionMap{size: size, setups: map[mapPoint]map[string]*mapSetup{}, resident: map[schema.Cache][]float64{}}
 	for _, r := range rs.Select("Read", schema.Keys{"size": schema.FormatSize(size)}) {
 		c, ok := r.Case()
 		if !ok || c.Pattern == schema.Seq || c.Sync != 0 || c.Shared || !slices.Contains(mapBackends, mapBackend{c.Backend, c.Access}) {
@@ -270,6 +285,9 @@ func mapOf(rs *results) *decisionMap {
 		ns, ok := medianMeasured(r)
 		if !ok {
 			continue // skipped in every invocation: no row
+		}
+		if v, ok := r.Median(schema.ResidentFrac); ok && isPressure(c.Cache) {
+			m.resident[c.Cache] = append(m.resident[c.Cache], v)
 		}
 		row := mapRow{c.Pattern, c.Prefetch}
 		addOnce(&m.blocks, c.BS)
@@ -287,7 +305,9 @@ func mapOf(rs *results) *decisionMap {
 	}
 	slices.Sort(m.blocks)
 	slices.Sort(m.threads)
-	slices.SortStableFunc(m.caches, func(a, b schema.Cache) int { return cmp.Compare(b.Resident(), a.Resident()) })
+	// Order, not Resident: mem:2 keeps at most half the file, as part:50
+	// does, but it is a different regime and comes after the partial ones.
+	slices.SortStableFunc(m.caches, func(a, b schema.Cache) int { return cmp.Compare(a.Order(), b.Order()) })
 	// Rows keep the order the harness ran the patterns in; within a
 	// pattern, no prefetch comes first, then the batches by length.
 	var patterns []schema.Pattern
@@ -299,6 +319,11 @@ func mapOf(rs *results) *decisionMap {
 			cmp.Compare(a.prefetch.BatchLen(), b.prefetch.BatchLen()))
 	})
 	return m
+}
+
+func isPressure(c schema.Cache) bool {
+	_, ok := c.IsPressure()
+	return ok
 }
 
 func addOnce[T comparable](xs *[]T, x T) {
@@ -313,14 +338,30 @@ func (m *decisionMap) cell(pt mapPoint) mapCell {
 }
 
 // regimeWords names a column: "part:90, 90% of the blocks of a 256MiB
-// file resident (…)", or the machine's words for warm and cold ("warm,
-// file 8× the LLC (256MiB)").
+// file resident (…)", "mem:2, the file 2× a memory cgroup's limit (256MiB
+// file, 128MiB limit), steady state; median resident-frac 0.49", or the
+// machine's words for warm and cold ("warm, file 8× the LLC (256MiB)").
 func (m *decisionMap) regimeWords(mach machine, c schema.Cache) string {
-	if c.IsPartial() {
-		return fmt.Sprintf("%s, %.0f%% of the blocks of a %s file resident (the hottest under a skewed pattern, a random subset under rand)",
-			c, 100*c.Resident(), schema.FormatBytes(float64(m.size)))
+	w := mach.words(c.String(), m.size)
+	switch {
+	case c.IsPartial():
+		w += " (the hottest under a skewed pattern, a random subset under rand)"
+	case isPressure(c):
+		w += m.residentWords(c)
 	}
-	return mach.words(c.String(), m.size)
+	return w
+}
+
+// residentWords is what the pressure rows of state c measured resident
+// (resident-frac, mincore at the end of each row): "; median
+// resident-frac 0.49 (rows 0.47–0.51, 40 rows)". Under pressure the
+// kernel chooses, so the share is a measurement, not the state's 1/N.
+func (m *decisionMap) residentWords(c schema.Cache) string {
+	meds := m.resident[c]
+	if len(meds) == 0 {
+		return "; its rows report no resident-frac"
+	}
+	return fmt.Sprintf("; median resident-frac %.2f (rows %.2f–%.2f, %d rows)", schema.Center(meds), slices.Min(meds), slices.Max(meds), len(meds))
 }
 
 func threadsWords(n int) string {
@@ -335,10 +376,10 @@ func mapFigureName(bs int64) string { return "map-" + schema.FormatSize(bs) }
 
 // Heatmaps is the decision map as figures, one per block size with a panel
 // per goroutine count (plot.RenderMaps draws them; mmapbench plot renders
-// them beside plot.Figures). Columns are the measured regimes, most
-// resident first, with the memory-pressure regimes (marked not measured)
-// before cold, in the issue's order; nil when the results have no map rows
-// (or are nil).
+// them beside plot.Figures). Columns are the regimes in schema.Cache's
+// Order (warm, partial, pressure, cold), the map's pressure states without
+// rows drawn as "not measured" in their place; nil when the results have
+// no map rows (or are nil).
 func Heatmaps(rs *schema.Results) []plot.Map {
 	if rs == nil {
 		return nil
@@ -347,23 +388,23 @@ func Heatmaps(rs *schema.Results) []plot.Map {
 	if m == nil {
 		return nil
 	}
-	// The columns in the issue's order: warm, partial, then the pressure
-	// regimes (placeholders), then cold.
-	var cols, rows []string
-	var order []schema.Cache // each column's cache state, pressureColumn for a placeholder
-	placeholders := func() {
-		for _, pr := range []string{"2× limit", "8× limit"} {
-			cols, order = append(cols, pr), append(order, pressureColumn)
-		}
+	// The columns in Order: warm, partial, pressure, cold, with the map's
+	// pressure states that have no rows as placeholders in their place.
+	type column struct {
+		cache    schema.Cache
+		measured bool
 	}
+	var order []column
 	for _, c := range m.caches {
-		if c == schema.Cold {
-			placeholders()
-		}
-		cols, order = append(cols, c.String()), append(order, c)
+		order = append(order, column{c, true})
 	}
-	if !slices.Contains(m.caches, schema.Cold) {
-		placeholders()
+	for _, c := range m.missingPressures() {
+		order = append(order, column{c, false})
+	}
+	slices.SortStableFunc(order, func(a, b column) int { return cmp.Compare(a.cache.Order(), b.cache.Order()) })
+	var cols, rows []string
+	for _, c := range order {
+		cols = append(cols, c.cache.String())
 	}
 	for _, r := range m.rows {
 		rows = append(rows, r.String())
@@ -373,7 +414,7 @@ func Heatmaps(rs *schema.Results) []plot.Map {
 		pm := plot.Map{
 			Name:  mapFigureName(bs),
 			Title: fmt.Sprintf("Fastest mmap ÷ fastest pread, %s random reads of a %s file", schema.FormatSize(bs), schema.FormatBytes(float64(m.size))),
-			Caption: fmt.Sprintf("Each cell: the fastest mmap setup's median time ÷ the fastest pread setup's (over their advice variants), at %s blocks; red: mmap faster, blue: pread faster, on a log scale; level unless the test separates them (p < %.2g) and the ratio is beyond the %.0f%% tie; dashed where a side has no row or the regime is not measured yet; ‡: a side's row read more of the file in one stretch than its regime allows.",
+			Caption: fmt.Sprintf("Each cell: the fastest mmap setup's median time ÷ the fastest pread setup's (over their advice variants), at %s blocks; red: mmap faster, blue: pread faster, on a log scale; level unless the test separates them (p < %.2g) and the ratio is beyond the %.0f%% tie; dashed where a side has no row or the regime has no rows in this file; ‡: a side's row read more of the file in one stretch than its regime allows.",
 				schema.FormatSize(bs), Alpha, 100*Tie),
 			Columns: cols, Rows: rows,
 		}
@@ -382,11 +423,11 @@ func Heatmaps(rs *schema.Results) []plot.Map {
 			for _, r := range m.rows {
 				var line []plot.MapCell
 				for _, c := range order {
-					if c == pressureColumn {
+					if !c.measured {
 						line = append(line, plot.MapCell{Ratio: math.NaN(), Missing: "not measured"})
 						continue
 					}
-					line = append(line, m.cell(mapPoint{bs, th, c, r}).plotCell())
+					line = append(line, m.cell(mapPoint{bs, th, c.cache, r}).plotCell())
 				}
 				pn.Cells = append(pn.Cells, line)
 			}
@@ -420,7 +461,7 @@ func writeMap(p printer, in Input) {
 	}
 	mach := machineOf(rs)
 	p("## The decision map: mmap or pread, by regime\n\n")
-	p("BenchmarkRead rows of the %s file, random and skewed patterns. Each cell compares the fastest mmap setup (access=view, the advice variant with the lowest median time) with the fastest pread setup (access=copy, likewise): the ratio of their median times, mmap ÷ pread, below 1 where mmap is faster; **level** unless %s and the ratio is beyond the %.0f%% tie; the p99 of each setup's per-op latency where its row times every op (partial and cold rows). A side with no row is named, never left blank. Regimes: %s.\n\n",
+	p("BenchmarkRead rows of the %s file, random and skewed patterns. Each cell compares the fastest mmap setup (access=view, the advice variant with the lowest median time) with the fastest pread setup (access=copy, likewise): the ratio of their median times, mmap ÷ pread, below 1 where mmap is faster; **level** unless %s and the ratio is beyond the %.0f%% tie; the p99 of each setup's per-op latency where its row reports one (every state but warm is timed per op). A side with no row is named, never left blank. Regimes: %s.\n\n",
 		schema.FormatBytes(float64(m.size)), testWords, 100*Tie, regimeList(m, mach))
 	for _, bs := range m.blocks {
 		if link, ok := in.Figures[mapFigureName(bs)]; ok {
@@ -467,8 +508,8 @@ func regimeList(m *decisionMap, mach machine) string {
 	for _, c := range m.caches {
 		ws = append(ws, m.regimeWords(mach, c))
 	}
-	for _, pr := range pressureRegimes {
-		ws = append(ws, pr+": "+pressureMissing)
+	for _, c := range m.missingPressures() {
+		ws = append(ws, pressureMissing(c))
 	}
 	return strings.Join(ws, "; ")
 }
@@ -555,8 +596,8 @@ func writeWhichToUse(p printer, m *decisionMap, mach machine) {
 		}
 		p("**%s.** %s\n\n%s\n", m.regimeWords(mach, c), whichSentence(len(works), nm, np, nl, nOne, nNone, best, bestW, margin > 0), t)
 	}
-	for _, pr := range pressureRegimes {
-		p("**%s:** %s.\n\n", pr, pressureMissing)
+	for _, c := range m.missingPressures() {
+		p("**%s.**\n\n", pressureMissing(c))
 	}
 }
 

@@ -21,6 +21,7 @@ type mapSample struct {
 	us       []float64
 	p99us    float64
 	intake   float64 // max-intake-frac of every sample; 0: not reported
+	resident float64 // resident-frac of every sample; 0: not reported
 }
 
 func mapResults(t *testing.T, rows []mapSample) *results {
@@ -43,9 +44,15 @@ func mapResults(t *testing.T, rows []mapSample) *results {
 				fmt.Fprintf(&b, "BenchmarkRead/%s-2 \t 0 \t NaN ns/op\n", c.Name())
 				continue
 			}
-			fmt.Fprintf(&b, "BenchmarkRead/%s-2 \t 1000 \t %g ns/op \t %g p99-nsec", c.Name(), us*1000, r.p99us*1000)
+			fmt.Fprintf(&b, "BenchmarkRead/%s-2 \t 1000 \t %g ns/op", c.Name(), us*1000)
+			if r.p99us > 0 { // warm rows are not timed per op
+				fmt.Fprintf(&b, " \t %g p99-nsec", r.p99us*1000)
+			}
 			if r.intake > 0 {
 				fmt.Fprintf(&b, " \t %g max-intake-frac", r.intake)
+			}
+			if r.resident > 0 {
+				fmt.Fprintf(&b, " \t %g resident-frac", r.resident)
 			}
 			b.WriteString("\n")
 		}
@@ -81,6 +88,87 @@ func craftedMap() []mapSample {
 		{backend: "pread", advice: schema.AdviceNone, cache: schema.Cold, pattern: r, us: even2, p99us: 110},
 		{backend: "pread", advice: schema.AdviceNone, cache: p90, pattern: r, us: slow, p99us: 150},
 		{backend: "mmap", advice: schema.AdviceNone, cache: p50, pattern: r, prefetch: schema.Batch(16), us: fast, p99us: 70},
+	}
+}
+
+// withPressure adds a mem:2 column: pread is 3× faster there (mmap/rand
+// 150µs, pread/none 50µs), with resident-frac 0.47 and 0.51. Its rows come
+// first in the file, so that sorting the columns by Resident (0.5, as
+// part:50's) would put mem:2 before part:50.
+func withPressure(rows []mapSample) []mapSample {
+	mem2 := schema.Pressure(2)
+	return append([]mapSample{
+		{backend: "mmap", advice: schema.AdviceRand, cache: mem2, pattern: schema.Rand, us: []float64{150, 152, 149, 151, 150}, p99us: 900, resident: 0.47},
+		{backend: "pread", advice: schema.AdviceNone, cache: mem2, pattern: schema.Rand, us: even1, p99us: 400, resident: 0.51},
+	}, rows...)
+}
+
+// A mem:N column sits between the partial states and cold (Order, not
+// Resident: mem:2's 0.5 equals part:50's), with the same cell rule, a
+// regime description from its rows, and only mem:8 named as not measured.
+func TestMapPressureColumn(t *testing.T) {
+	rows := withPressure(craftedMap())
+	m := mapOf(mapResults(t, rows))
+	if got := fmt.Sprint(m.caches); got != "[part:90 part:50 mem:2 cold]" {
+		t.Errorf("columns %s, want [part:90 part:50 mem:2 cold]", got)
+	}
+	cell := m.cell(mapPoint{4096, 1, schema.Pressure(2), mapRow{schema.Rand, schema.NoPrefetch}})
+	if cell.cmp.Outcome != lose || math.Abs(cell.cmp.Ratio-3) > 0.05 || !strings.Contains(cell.text(false), "p99 900µs vs 400µs") {
+		t.Errorf("mem:2 rand: %v ×%.2f %q; want pread faster, ×3.00, both p99s", cell.cmp.Outcome, cell.cmp.Ratio, cell.text(false))
+	}
+	words := m.regimeWords(machine{llc: 32 << 20, readAhead: 8 << 20}, schema.Pressure(2))
+	if want := "mem:2, the file 2× a memory cgroup's limit (256MiB file, 128MiB limit), steady state; median resident-frac 0.49 (rows 0.47–0.51, 2 rows)"; words != want {
+		t.Errorf("mem:2 regime:\n%s\nwant\n%s", words, want)
+	}
+	var b strings.Builder
+	writeMap(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, Input{Map: mapResults(t, rows).Results})
+	out := b.String()
+	if !strings.Contains(out, "| pattern × prefetch | part:90 | part:50 | mem:2 | cold |") {
+		t.Errorf("no table with the mem:2 column before cold in\n%s", out)
+	}
+	if strings.Contains(out, "mem:2 (the file 2× a memory cgroup's limit): no rows") || !strings.Contains(out, "mem:8 (the file 8× a memory cgroup's limit): no rows in this file") {
+		t.Errorf("want mem:8 named as not measured and mem:2 not:\n%s", out)
+	}
+	if strings.Contains(out, "later session") {
+		t.Errorf("the map still promises a later session:\n%s", out)
+	}
+	if p := regimeLine(t, whichToUse(t, rows), "mem:2"); !strings.Contains(p, "pread is faster in 1.") || !strings.Contains(p, "pread/none is 3.00× faster than mmap/rand") {
+		t.Errorf("Which to use, mem:2: %q; want pread/none 3.00× faster", p)
+	}
+	maps := Heatmaps(mapResults(t, rows).Results)
+	if got := strings.Join(maps[0].Columns, ","); got != "part:90,part:50,mem:2,mem:8,cold" {
+		t.Errorf("figure columns %s", got)
+	}
+	if got := maps[0].Panels[0].Cells[0][2].Label(); got != "×3.00" {
+		t.Errorf("figure mem:2 rand cell %q, want ×3.00", got)
+	}
+	if got := maps[0].Panels[0].Cells[0][3].Label(); got != "not measured" {
+		t.Errorf("figure mem:8 rand cell %q, want not measured", got)
+	}
+}
+
+// Warm rows at 16 goroutines and warm rows with a batched prefetch fill
+// their cells by the same rule (their rows report no p99: none is shown).
+func TestMapWarmConcurrentAndPrefetchRows(t *testing.T) {
+	rows := craftedMap()
+	for _, th := range []int{1, 16} {
+		for _, pf := range []schema.Prefetch{schema.NoPrefetch, schema.Batch(16)} {
+			rows = append(rows,
+				mapSample{backend: "mmap", advice: schema.AdviceNone, cache: schema.Warm, pattern: schema.Rand, prefetch: pf, threads: th, us: []float64{0.4, 0.41, 0.39, 0.4, 0.42}},
+				mapSample{backend: "pread", advice: schema.AdviceNone, cache: schema.Warm, pattern: schema.Rand, prefetch: pf, threads: th, us: []float64{0.8, 0.82, 0.79, 0.81, 0.8}})
+		}
+	}
+	m := mapOf(mapResults(t, rows))
+	if got := fmt.Sprint(m.caches); got != "[warm part:90 part:50 cold]" {
+		t.Errorf("columns %s", got)
+	}
+	for _, th := range []int{1, 16} {
+		for _, r := range []mapRow{{schema.Rand, schema.NoPrefetch}, {schema.Rand, schema.Batch(16)}} {
+			c := m.cell(mapPoint{4096, th, schema.Warm, r})
+			if c.missing() != "" || c.cmp.Outcome != win || math.Abs(c.cmp.Ratio-0.5) > 0.01 || strings.Contains(c.text(false), "p99") {
+				t.Errorf("warm %s, %d goroutines: %q; want mmap faster ×0.50 and no p99", r, th, c.text(false))
+			}
+		}
 	}
 }
 
@@ -180,9 +268,9 @@ func TestWhichToUseFollowsTheData(t *testing.T) {
 	if p90 := regimeLine(t, sec16, "part:90"); !strings.Contains(p90, "Of 2 workloads, one side has no row in 1, neither side was run in 1.") {
 		t.Errorf("part:90 with a 16-goroutine workload run only cold: %q", p90)
 	}
-	for _, pr := range pressureRegimes {
-		if !strings.Contains(sec, "**"+pr+":** not measured (needs the memory-pressure rows: make oom, a later session)") {
-			t.Errorf("section lacks the unmeasured regime %q:\n%s", pr, sec)
+	for _, n := range mapPressures {
+		if want := fmt.Sprintf("**mem:%d (the file %d× a memory cgroup's limit): no rows in this file;", n, n); !strings.Contains(sec, want) {
+			t.Errorf("section lacks the unmeasured regime mem:%d (%q):\n%s", n, want, sec)
 		}
 	}
 
@@ -206,7 +294,7 @@ func TestHeatmapsGrid(t *testing.T) {
 		t.Fatalf("Heatmaps = %+v; want one map, map-4KiB", maps)
 	}
 	m := maps[0]
-	if got := strings.Join(m.Columns, ","); got != "part:90,part:50,2× limit,8× limit,cold" {
+	if got := strings.Join(m.Columns, ","); got != "part:90,part:50,mem:2,mem:8,cold" {
 		t.Errorf("columns %s", got)
 	}
 	if got := strings.Join(m.Rows, ","); got != "rand,rand + batch16" {

@@ -22,6 +22,8 @@ const (
 	warmBeyondLLC           // warm, file at least 4× the LLC
 	coldCovered             // cold, file under minReadAheadWindows windows: read-around covers much of it
 	coldBeyondWindow        // cold, file of at least minReadAheadWindows read-ahead windows
+	partialResident         // part:N, N% of the blocks resident, set by eviction and verified with mincore
+	underPressure           // mem:N, the file N× a memory cgroup's limit: the kernel chooses what stays
 )
 
 // minReadAheadWindows is how many read-ahead windows a cold file must span
@@ -53,8 +55,17 @@ func machineOf(rs *results) machine {
 	return m
 }
 
-// regimeOf classifies a file read of size bytes, warm or cold.
+// regimeOf classifies a file read of size bytes in a cache state (a
+// cache key's value: warm, cold, part:N, mem:N).
 func (m machine) regimeOf(cache string, size int64) regime {
+	if c, err := schema.ParseCache(cache); err == nil {
+		if c.IsPartial() {
+			return partialResident
+		}
+		if _, ok := c.IsPressure(); ok {
+			return underPressure
+		}
+	}
 	switch cache {
 	case "warm":
 		switch {
@@ -78,7 +89,9 @@ func (m machine) regimeOf(cache string, size int64) regime {
 	return regimeUnknown
 }
 
-// usable reports whether a row of the regime may decide a verdict.
+// usable reports whether a row of the regime may decide a verdict. The
+// claims are about the two extremes; partial and pressure rows are the
+// decision map's (report/map.go).
 func (r regime) usable() bool {
 	return r == warmInLLC || r == warmBeyondLLC || r == coldBeyondWindow
 }
@@ -100,6 +113,14 @@ func (m machine) words(cache string, size int64) string {
 			return fmt.Sprintf("cold, %s file, no block device read-ahead", schema.FormatBytes(float64(size)))
 		}
 		return fmt.Sprintf("cold, %s read-ahead windows (%s)", trim(float64(size)/float64(m.readAhead)), schema.FormatBytes(float64(size)))
+	case partialResident:
+		c, _ := schema.ParseCache(cache)
+		return fmt.Sprintf("%s, %.0f%% of the blocks of a %s file resident", cache, 100*c.Resident(), schema.FormatBytes(float64(size)))
+	case underPressure:
+		c, _ := schema.ParseCache(cache)
+		n, _ := c.IsPressure()
+		return fmt.Sprintf("%s, the file %d× a memory cgroup's limit (%s file, %s limit), steady state", cache, n,
+			schema.FormatBytes(float64(size)), schema.FormatBytes(float64(size)/float64(n)))
 	}
 	return fmt.Sprintf("%s, %s file (regime unknown: no llc-size or read-ahead line)", cache, schema.FormatBytes(float64(size)))
 }
