@@ -118,9 +118,19 @@ func (g heatGrid) Plot(c draw.Canvas, p *gplot.Plot) {
 				c.StrokeLines(draw.LineStyle{Color: color.Gray{Y: 120}, Width: vg.Points(0.8), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}},
 					[]vg.Point{rect.Min, {X: rect.Max.X, Y: rect.Min.Y}, rect.Max, {X: rect.Min.X, Y: rect.Max.Y}, rect.Min})
 			}
-			c.FillText(g.style, vg.Point{X: (x0 + x1) / 2, Y: (y0 + y1) / 2}, cell.Label())
+			c.FillText(fitted(g.style, cell.Label(), x1-x0-4*inset), vg.Point{X: (x0 + x1) / 2, Y: (y0 + y1) / 2}, cell.Label())
 		}
 	}
+}
+
+// fitted is sty with its font shrunk, if need be, so that label fits in
+// width: with six regimes across (warm, part:90, part:50, mem:2, mem:8,
+// cold) a cell is narrower than "no pread row" at the axis's size.
+func fitted(sty draw.TextStyle, label string, width vg.Length) draw.TextStyle {
+	if w := sty.Width(label); w > width && width > 0 {
+		sty.Font.Size = sty.Font.Size * width / w
+	}
+	return sty
 }
 
 func (g heatGrid) DataRange() (xmin, xmax, ymin, ymax float64) {

@@ -7,10 +7,13 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot/vg"
 )
 
+// testMap has the map's six regimes across, mem:8 not measured.
 func testMap() Map {
-	cols := []string{"warm", "part:90", "cold", "2× limit"}
+	cols := []string{"warm", "part:90", "part:50", "mem:2", "mem:8", "cold"}
 	rows := []string{"rand", "rand + batch16", "zipf:0.99"}
 	panel := func(title string, base float64) MapPanel {
 		var cells [][]MapCell
@@ -25,12 +28,28 @@ func testMap() Map {
 		cells[2][0].LeftRegime = true
 		cells[1][2] = MapCell{Ratio: math.NaN(), Missing: "no pread row"}
 		for i := range rows {
-			cells[i][3] = MapCell{Ratio: math.NaN(), Missing: "not measured"}
+			cells[i][4] = MapCell{Ratio: math.NaN(), Missing: "not measured"}
 		}
 		return MapPanel{Title: title, Cells: cells}
 	}
 	return Map{Name: "map-4KiB", Title: "mmap ÷ pread, 4KiB reads", Columns: cols, Rows: rows,
 		Panels: []MapPanel{panel("1 goroutine", 0.2), panel("16 goroutines", 3)}}
+}
+
+// A label wider than its cell is drawn smaller, to fit; one that fits
+// keeps the axis's size.
+func TestFittedLabel(t *testing.T) {
+	c := newChart("t", "x", "y")
+	sty := c.p.X.Tick.Label
+	sty.Font.Size = vg.Points(10)
+	label := "no mmap or pread row"
+	w := sty.Width(label)
+	if got := fitted(sty, label, w/2); got.Font.Size >= sty.Font.Size || got.Width(label) > w/2+vg.Points(0.5) {
+		t.Errorf("in half its width: size %v (was %v), width %v; want it to fit in %v", got.Font.Size, sty.Font.Size, got.Width(label), w/2)
+	}
+	if got := fitted(sty, label, 2*w); got.Font.Size != sty.Font.Size {
+		t.Errorf("in twice its width: size %v, want %v unchanged", got.Font.Size, sty.Font.Size)
+	}
 }
 
 // Every grid point is drawn with its label: count the labels in the SVG.
