@@ -232,6 +232,31 @@ func ReadAheadBytes(dir string) (int64, error) {
 	return 0, fmt.Errorf("bench: read-ahead of %s: no read_ahead_kb for device %s in /sys", dir, dev)
 }
 
+// BlockDevice names the block device holding dir as /sys/dev/block's
+// uevent does (vda, vda1, zram0, nvme0n1p2), "none" for a file system on
+// no block device (tmpfs, overlayfs), "unknown" when sysfs does not say.
+// Results from two devices (the disk and zram) differ by this line.
+func BlockDevice(dir string) string {
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		return unknown
+	}
+	major, minor := unix.Major(st.Dev), unix.Minor(st.Dev)
+	if major == 0 {
+		return "none"
+	}
+	text, ok := readTrimmed(fmt.Sprintf("/sys/dev/block/%d:%d/uevent", major, minor))
+	if !ok {
+		return unknown
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if name, ok := strings.CutPrefix(line, "DEVNAME="); ok && name != "" {
+			return name
+		}
+	}
+	return unknown
+}
+
 // LLCSize returns the size of the last-level cache that CPU 0 sees (the
 // highest-level data or unified cache in
 // /sys/devices/system/cpu/cpu0/cache). A warm file smaller than it is read

@@ -62,6 +62,9 @@ type Harness struct {
 	mu    sync.Mutex
 	files map[int64]string
 	mems  map[memKey]impl.Store
+	// pressure is the memory-pressure case in progress (cache=mem:N):
+	// the process is inside its cgroup until ReleasePressure.
+	pressure *pressure
 }
 
 type memKey struct {
@@ -211,7 +214,8 @@ func (h *Harness) Open(tb TB, c schema.Case) (s impl.Store, view impl.Viewer) {
 		s := h.sharedMemStore(tb, be, c.Size)
 		return s, viewOf(tb, c, s)
 	}
-	s, err := be.Open(h.SharedFile(tb, c.Size), impl.Options{})
+	// access=direct: O_DIRECT reads into the worker's aligned buffer.
+	s, err := be.Open(h.SharedFile(tb, c.Size), impl.Options{Direct: c.Access == schema.Direct})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -220,7 +224,11 @@ func (h *Harness) Open(tb TB, c schema.Case) (s impl.Store, view impl.Viewer) {
 	if c.Advice != schema.AdviceNone && !c.Advice.OneShot() {
 		advise(tb, s, c.Advice)
 	}
-	if c.Cache == schema.Warm {
+	// O_DIRECT reads never fill the page cache, so a direct store cannot
+	// make its file warm: its reads go to the device whatever the cache
+	// holds, and its cache key is the state of the rows it is compared
+	// with (the shared file is warm after the warm rows before it).
+	if c.Cache == schema.Warm && c.Access != schema.Direct {
 		makeWarm(tb, s)
 	}
 	return s, view

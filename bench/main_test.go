@@ -69,6 +69,15 @@ func runMain(m *testing.M) int {
 	}
 	defer pd.Remove()
 	removeOnSignal(pd)
+	// A run killed (SIGKILL) in a cache=mem:N row left its empty cgroup.
+	if err := RemoveStalePressure(os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+	}
+	defer func() {
+		if err := harness.ReleasePressure(); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		}
+	}()
 	harness.Dir = pd.Path
 	harness.ColdSkip = NoEviction(parent.Path)
 	harness.DropCaches = *dropCaches
@@ -79,7 +88,7 @@ func runMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		return 1
 	}
-	if _, err := fmt.Printf("bench-dir-fs: %s\n", parent.ConfigValue()); err != nil {
+	if _, err := fmt.Printf("bench-dir-fs: %s\nbench-dir-device: %s\n", parent.ConfigValue(), BlockDevice(parent.Path)); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		return 1
 	}
@@ -154,6 +163,9 @@ func removeOnSignal(pd *PrivateDir) {
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		s := <-sig
+		if err := harness.ReleasePressure(); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		}
 		pd.Remove()
 		fmt.Fprintf(os.Stderr, "bench: %v: removed %s\n", s, pd.Path)
 		os.Exit(2)

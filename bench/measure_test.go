@@ -118,7 +118,7 @@ func TestMakeCold(t *testing.T) {
 // in the documented order, and no two cases share a name.
 func TestCaseNames(t *testing.T) {
 	wantKeys := []string{"backend", "access", "pattern", "bs", "cache", "size", "advice", "threads"}
-	for _, prof := range []string{"quick", "full"} {
+	for _, prof := range []string{"quick", "full", "map", "lucene"} {
 		old := *profileFlag
 		*profileFlag = prof
 		p := currentProfile(t)
@@ -151,6 +151,9 @@ func TestCaseNames(t *testing.T) {
 			keys := wantKeys
 			if c.Sync > 0 {
 				keys = append(keys[:len(keys):len(keys)], "sync")
+			}
+			if c.Prefetch != schema.NoPrefetch {
+				keys = append(keys[:len(keys):len(keys)], "prefetch")
 			}
 			if len(parts) != len(keys)+1 { // the last part is -GOMAXPROCS
 				t.Fatalf("Parts(%q) = %d parts %q, want %d keys and -2", full, len(parts), parts, len(keys))

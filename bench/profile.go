@@ -105,15 +105,30 @@ func loadProfile(name, sizes, dir string) (profile, error) {
 		p = profile{
 			sizes: []int64{large}, blocks: []int64{4 << 10, 64 << 10},
 			patterns: []schema.Pattern{schema.Rand, schema.Zipf(schema.DefaultTheta)},
-			caches:   []schema.Cache{schema.Warm, schema.Partial(90), schema.Partial(50), schema.Cold},
-			advice:   []schema.Advice{schema.AdviceNone, schema.AdviceRand},
-			threads:  []int{1, 16}, prefetches: []schema.Prefetch{schema.NoPrefetch, schema.Batch(schema.DefaultBatch)},
+			caches: []schema.Cache{schema.Warm, schema.Partial(90), schema.Partial(50),
+				schema.Pressure(2), schema.Pressure(8), schema.Cold},
+			advice:  []schema.Advice{schema.AdviceNone, schema.AdviceRand},
+			threads: []int{1, 16}, prefetches: []schema.Prefetch{schema.NoPrefetch, schema.Batch(schema.DefaultBatch)},
 			// why's last two lines are the small file's and the large
 			// one's; the small file is not in this profile.
 			why: slices.Delete(why, len(why)-2, len(why)-1),
 		}
+	case "lucene":
+		// Lucene's random-read benchmark (apache/lucene#16044, #16279)
+		// in our terms: 16KiB random reads, each 16 of them one of
+		// Lucene's ops; the file warm, about the memory limit, and twice
+		// it; 1, 4 and 16 goroutines; the strategies of lucenesCases.
+		_, large, why := quickSizes(dir)
+		p = profile{
+			sizes: []int64{large}, blocks: []int64{16 << 10},
+			patterns: []schema.Pattern{schema.Rand},
+			caches:   []schema.Cache{schema.Warm, schema.Pressure(1), schema.Pressure(2)},
+			advice:   []schema.Advice{schema.AdviceNone, schema.AdviceRand},
+			threads:  []int{1, 4, 16}, prefetches: []schema.Prefetch{schema.NoPrefetch, schema.Batch(schema.DefaultBatch)},
+			why: slices.Delete(why, len(why)-2, len(why)-1),
+		}
 	default:
-		return p, fmt.Errorf("bench: -profile %q: want quick, full or map", name)
+		return p, fmt.Errorf("bench: -profile %q: want quick, full, map or lucene", name)
 	}
 	p.name = name
 	if sizes != "" {
@@ -202,8 +217,11 @@ func mustLookup(name string) impl.Backend {
 // with advice and concurrency varied one at a time against the baseline
 // (advice=none, threads=1), not multiplied together.
 func (p profile) readCases() []schema.Case {
-	if p.name == "map" {
+	switch p.name {
+	case "map":
 		return p.mapCases()
+	case "lucene":
+		return p.luceneCases()
 	}
 	axes := schema.Axes{
 		Backends: backendNames(), Accesses: []schema.Access{schema.Copy, schema.View},
@@ -233,11 +251,11 @@ func (p profile) readCases() []schema.Case {
 // prefetch, goroutine count and block size crossed, each with the
 // setups a user chooses between (a mapping read in place and pread into a
 // buffer, each with default and random advice), all at one file size.
-// Batched prefetch is left out of warm reads (nothing to fetch) and so is
-// concurrency (warm concurrency is the matrix's and BenchmarkReaders').
+// Warm rows have prefetch and 16 goroutines too: what a hint costs when
+// everything is resident, and the map has no empty cell.
 //
 // mmap with default advice at threads=16 is left out of the cold and
-// partial regimes: RunParallel's first stretch gives every goroutine an
+// partial regimes (under memory pressure there is no state to restore): RunParallel's first stretch gives every goroutine an
 // op, and 16 faults with read-around (an 8MiB window each on this VM's
 // disk) bring in about half of a 256MiB file before the state is restored,
 // far beyond a cold stretch's 5% or a partial one's 2 points; nor does it
@@ -259,10 +277,34 @@ func (p profile) mapCases() []schema.Case {
 			return false
 		case (c.Backend == "mmap") != (c.Access == schema.View):
 			return false // the mapping read in place, the descriptor with a copy
-		case warm && (c.Prefetch != schema.NoPrefetch || c.Threads != 1):
-			return false
-		case c.Threads != 1 && c.Backend == "mmap" && c.Advice == schema.AdviceNone:
+		case c.Threads != 1 && c.Backend == "mmap" && c.Advice == schema.AdviceNone && !warm && !pressed(c):
 			return false // see above: the regime would not hold
+		}
+		return true
+	}))
+}
+
+func pressed(c schema.Case) bool { _, ok := c.Cache.IsPressure(); return ok }
+
+// luceneCases expands the lucene profile into Lucene's strategies: mmap
+// NORMAL (advice=none) and RANDOM (advice=rand), each with and without
+// batched WILLNEED (prefetch=batch16: the 16 reads' hints, then the
+// reads), pread with and without fadvise(WILLNEED) batches, and O_DIRECT
+// pread (access=direct), which has no page cache to prefetch into.
+func (p profile) luceneCases() []schema.Case {
+	axes := schema.Axes{
+		Backends: []string{"mmap", "pread"}, Accesses: []schema.Access{schema.Copy, schema.View, schema.Direct},
+		Patterns: p.patterns, Blocks: p.blocks, Caches: p.caches, Sizes: p.sizes,
+		Advice: p.advice, Threads: p.threads, Prefetches: p.prefetches,
+	}
+	return p.groupCases(axes.Product(func(c schema.Case) bool {
+		switch {
+		case (c.Backend == "mmap") != (c.Access == schema.View):
+			return false
+		case c.Backend == "pread" && c.Advice != schema.AdviceNone:
+			return false
+		case c.Access == schema.Direct && c.Prefetch != schema.NoPrefetch:
+			return false
 		}
 		return true
 	}))
@@ -339,8 +381,9 @@ func (p profile) readersCases() ([]schema.Case, error) {
 // always first after a cold eviction or a file's creation.
 func (p profile) groupCases(cs []schema.Case) []schema.Case {
 	key := func(c schema.Case) string {
-		// Warm first, then partial states by falling residency, cold last.
-		return fmt.Sprintf("%03d/%020d/%s/%020d/%s/%04d/%04d/%s", 100-int(100*c.Cache.Resident()), c.Size, c.Pattern, c.BS, c.Advice, c.Threads, c.Sync, c.Prefetch)
+		// Warm first, then partial states by falling residency, memory
+		// pressure by rising file ÷ limit, cold last (Cache.Order).
+		return fmt.Sprintf("%03d/%020d/%s/%020d/%s/%04d/%04d/%s", c.Cache.Order(), c.Size, c.Pattern, c.BS, c.Advice, c.Threads, c.Sync, c.Prefetch)
 	}
 	slices.SortStableFunc(cs, func(a, b schema.Case) int { return strings.Compare(key(a), key(b)) })
 	for start := 0; start < len(cs); {

@@ -30,7 +30,7 @@ func TestBadSizesExitBeforeBenchmarks(t *testing.T) {
 		{"-sizes", "0", "not a positive size"},
 		{"-sizes", "foo", `"foo"`},
 		{"-sizes", "16MiB,10XB", `"10XB"`},
-		{"-profile", "nosuch", `"nosuch": want quick, full or map`},
+		{"-profile", "nosuch", `"nosuch": want quick, full, map or lucene`},
 	} {
 		t.Run(tc.flag+"="+tc.value, func(t *testing.T) {
 			dir := t.TempDir()
@@ -161,20 +161,15 @@ func TestMapProfile(t *testing.T) {
 		if c.Advice != schema.AdviceNone && c.Advice != schema.AdviceRand {
 			t.Errorf("%s: want advice none or rand", name)
 		}
-		if c.Cache == schema.Warm && (c.Threads != 1 || c.Prefetch != schema.NoPrefetch) {
-			t.Errorf("%s: warm reads are one goroutine without prefetch in the map", name)
-		}
-		if c.Threads != 1 && c.Backend == "mmap" && c.Advice == schema.AdviceNone {
+		restored := c.Cache.IsPartial() || c.Cache == schema.Cold
+		if c.Threads != 1 && c.Backend == "mmap" && c.Advice == schema.AdviceNone && restored {
 			t.Errorf("%s: RunParallel's first stretch would carry 16 read-arounds", name)
 		}
 	}
 	zipf := schema.Zipf(schema.DefaultTheta)
 	want := 0
-	for _, cache := range []schema.Cache{schema.Warm, schema.Partial(90), schema.Partial(50), schema.Cold} {
+	for _, cache := range []schema.Cache{schema.Warm, schema.Partial(90), schema.Partial(50), schema.Pressure(2), schema.Pressure(8), schema.Cold} {
 		prefetches, threads := []schema.Prefetch{schema.NoPrefetch, schema.Batch(16)}, []int{1, 16}
-		if cache == schema.Warm {
-			prefetches, threads = prefetches[:1], threads[:1]
-		}
 		for _, pat := range []schema.Pattern{schema.Rand, zipf} {
 			for _, pf := range prefetches {
 				for _, th := range threads {
@@ -217,8 +212,8 @@ func TestMapProfile(t *testing.T) {
 	}
 	groups := checkRuns(cases)
 	for i := 1; i < len(cases); i++ {
-		if cases[i].Cache.Resident() > cases[i-1].Cache.Resident() {
-			t.Errorf("%s after %s: want falling residency", cases[i].Name(), cases[i-1].Name())
+		if cases[i].Cache.Order() < cases[i-1].Cache.Order() {
+			t.Errorf("%s after %s: want warm, partial, pressure, cold", cases[i].Name(), cases[i-1].Name())
 		}
 	}
 	p.rotate = 1
@@ -270,5 +265,53 @@ func TestMapProfileRuns(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "BenchmarkRead/"+row+"-") {
 		t.Errorf("stdout has no %s row:\n%s", row, stdout.String())
+	}
+}
+
+// TestLuceneProfile: Lucene's strategies (mmap NORMAL and RANDOM, each
+// with and without batched WILLNEED, pread with and without, O_DIRECT
+// pread) in every regime (warm, file ≈ limit, file 2× limit) at 1, 4 and
+// 16 goroutines, 16KiB random reads, and nothing else. Cases only.
+func TestLuceneProfile(t *testing.T) {
+	p, err := loadProfile("lucene", "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type strategy struct {
+		backend  string
+		access   schema.Access
+		advice   schema.Advice
+		prefetch schema.Prefetch
+	}
+	batch := schema.Batch(16)
+	want := map[strategy]bool{
+		{"mmap", schema.View, schema.AdviceNone, schema.NoPrefetch}: true, {"mmap", schema.View, schema.AdviceNone, batch}: true,
+		{"mmap", schema.View, schema.AdviceRand, schema.NoPrefetch}: true, {"mmap", schema.View, schema.AdviceRand, batch}: true,
+		{"pread", schema.Copy, schema.AdviceNone, schema.NoPrefetch}: true, {"pread", schema.Copy, schema.AdviceNone, batch}: true,
+		{"pread", schema.Direct, schema.AdviceNone, schema.NoPrefetch}: true,
+	}
+	type cell struct {
+		cache   schema.Cache
+		threads int
+	}
+	got := map[cell]int{}
+	for _, c := range p.readCases() {
+		if back, err := schema.ParseName(c.Name()); err != nil || back != c {
+			t.Errorf("ParseName(%s) = %+v, %v", c.Name(), back, err)
+		}
+		if !want[strategy{c.Backend, c.Access, c.Advice, c.Prefetch}] || c.BS != 16<<10 || c.Pattern != schema.Rand {
+			t.Errorf("%s: not one of Lucene's strategies on 16KiB random reads", c.Name())
+		}
+		got[cell{c.Cache, c.Threads}]++
+	}
+	for _, cache := range []schema.Cache{schema.Warm, schema.Pressure(1), schema.Pressure(2)} {
+		for _, th := range []int{1, 4, 16} {
+			if n := got[cell{cache, th}]; n != len(want) {
+				t.Errorf("cache=%v threads=%d: %d strategies, want %d", cache, th, n, len(want))
+			}
+		}
+	}
+	if len(got) != 9 {
+		t.Errorf("%d regime × goroutine cells, want 9", len(got))
 	}
 }

@@ -283,3 +283,66 @@ func (cg *Cgroup) Remove() error {
 	}
 	return fmt.Errorf("memcg: removing cgroup %s: %w", cg.Dir, err)
 }
+
+// Leave moves process pid (all its threads) back to the cgroup the
+// cgroup was made in, its parent. Charges stay where they were made (v1
+// does not move them; v2 never does); Remove hands them to the parent.
+func (cg *Cgroup) Leave(pid int) error {
+	path := filepath.Join(filepath.Dir(cg.Dir), "cgroup.procs")
+	if err := os.WriteFile(path, []byte(strconv.Itoa(pid)), 0); err != nil {
+		return fmt.Errorf("memcg: moving pid %d out of %s into its parent: %v", pid, cg.Dir, err)
+	}
+	return nil
+}
+
+// Usage is the cgroup's current charge in bytes.
+func (cg *Cgroup) Usage() (int64, error) {
+	data, err := os.ReadFile(cg.UsageFile())
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("memcg: %s: %q is not a number", cg.UsageFile(), strings.TrimSpace(string(data)))
+	}
+	return v, nil
+}
+
+// RemoveStale removes the cgroups named prefix-<pid>-... beside the ones
+// New makes whose process <pid> is gone: what a run killed with SIGKILL
+// left behind (an empty cgroup; the kernel keeps it until it is removed).
+// It returns the directories it removed. Without a memory controller
+// there is nothing to remove.
+func RemoveStale(prefix string) ([]string, error) {
+	h, err := findHierarchy()
+	if err != nil {
+		return nil, nil
+	}
+	entries, err := os.ReadDir(h.parent)
+	if err != nil {
+		return nil, fmt.Errorf("memcg: %w", err)
+	}
+	var removed []string
+	var errs []error
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), prefix+"-")
+		if !e.IsDir() || !ok {
+			continue
+		}
+		pidText, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || pid <= 0 {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+			continue // its run is alive
+		}
+		cg := &Cgroup{Dir: filepath.Join(h.parent, e.Name()), Version: h.version}
+		if err := cg.Remove(); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed = append(removed, cg.Dir)
+	}
+	return removed, errors.Join(errs...)
+}

@@ -1,0 +1,233 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/mmapbench/mmapbench/impl"
+	"github.com/mmapbench/mmapbench/internal/memcg"
+	"github.com/mmapbench/mmapbench/schema"
+)
+
+// Memory pressure (cache=mem:N): the process runs the case inside a memory
+// cgroup whose limit is the file's size ÷ N, so that the kernel, not the
+// harness, chooses which pages stay, as it does for a database whose file
+// outgrows its container. The row measures the steady state: the file is
+// evicted, the process joins the cgroup, the file is read through the
+// case's own store until the cgroup is full (a mapping is populated, so
+// its resident pages are also mapped, as they are in a mapping's steady
+// state), and the case's own accesses run unmeasured for a while
+// (pressureWarmup), so that a skewed pattern's hot blocks are what the
+// LRU holds. Before timing, the cgroup must be charged at least
+// pressureFull of its limit (else there is no pressure) and mincore must
+// show no more of the file resident than the limit can hold; otherwise the
+// row is skipped with the reason. The state is kept for the repeated calls
+// go test makes of a b.N benchmark (RunParallel) and released by
+// ReleasePressure when the case ends.
+
+// PressurePrefix begins the name of every memory cgroup the harness makes,
+// followed by the process's pid: RemoveStale finds a killed run's.
+const PressurePrefix = "mmapbench-bench"
+
+const (
+	// pressureFull: the share of its limit the cgroup must be charged
+	// after the fill, or the limit does not press.
+	pressureFull = 0.9
+	// pressureSlack: mincore may show this much more of the file
+	// resident than the limit holds (pages charged before the join that
+	// eviction could not drop).
+	pressureSlack = 0.02
+	// pressureWarmup bounds the unmeasured accesses after the fill: at
+	// most a limit's worth of blocks, at most this long. The fill leaves
+	// the last part of the file resident, which a uniform pattern's hit
+	// rate does not depend on; a skewed pattern's hot blocks come in
+	// with their first misses.
+	pressureWarmup = 200 * time.Millisecond
+)
+
+// pressure is the state of the case now running under a limit.
+type pressure struct {
+	c    schema.Case
+	cg   *memcg.Cgroup
+	s    impl.Store
+	view impl.Viewer
+}
+
+var pressureSeq atomic.Int64
+
+// openCase opens c's store in its cache state: Open, or, for a
+// memory-pressure case, openPressure.
+func (h *Harness) openCase(tb TB, c schema.Case, o Op) (impl.Store, impl.Viewer) {
+	if _, ok := c.Cache.IsPressure(); ok {
+		return h.openPressure(tb, c, o)
+	}
+	if err := h.ReleasePressure(); err != nil {
+		tb.Fatal(err)
+	}
+	return h.Open(tb, c)
+}
+
+// openPressure returns c's store under its memory limit, in the steady
+// state, making it unless the last call made it for the same case.
+func (h *Harness) openPressure(tb TB, c schema.Case, o Op) (impl.Store, impl.Viewer) {
+	tb.Helper()
+	h.mu.Lock()
+	p := h.pressure
+	h.mu.Unlock()
+	if p != nil && p.c == c {
+		return p.s, p.view
+	}
+	if err := h.ReleasePressure(); err != nil {
+		tb.Fatal(err)
+	}
+	n, _ := c.Cache.IsPressure()
+	if h.ColdSkip != "" {
+		tb.Skipf("cache=%v: the kernel must be able to evict the file's pages under the limit: %s", c.Cache, h.ColdSkip)
+	}
+	be := backendOf(tb, c)
+	limit := c.Size / int64(n) &^ int64(pageSize-1)
+	s, err := be.Open(h.SharedFile(tb, c.Size), impl.Options{Direct: c.Access == schema.Direct})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p = &pressure{c: c, s: s}
+	h.mu.Lock()
+	h.pressure = p // from here on ReleasePressure undoes it, whatever fails below
+	h.mu.Unlock()
+	if c.Access == schema.View {
+		v, ok := s.(impl.Viewer)
+		if !ok {
+			tb.Skipf("access=view does not apply: %s has no zero-copy view", c.Backend)
+		}
+		p.view = v
+	}
+	if c.Advice != schema.AdviceNone && !c.Advice.OneShot() {
+		advise(tb, s, c.Advice)
+	}
+	p.cg, err = memcg.New(fmt.Sprintf("%s-%d-%d", PressurePrefix, os.Getpid(), pressureSeq.Add(1)), limit)
+	if errors.Is(err, memcg.ErrNoLimit) {
+		tb.Skipf("cache=%v needs a memory cgroup limit: %v", c.Cache, err)
+	} else if err != nil {
+		tb.Fatal(err)
+	}
+	// Evicted before joining: pages charged elsewhere would not count
+	// against the limit.
+	h.MakeCold(tb, s)
+	if err := p.cg.Join(os.Getpid()); err != nil {
+		tb.Fatal(err)
+	}
+	if in, err := p.cg.Contains(os.Getpid()); err != nil || !in {
+		tb.Fatalf("cache=%v: not inside %s after joining it (%v): refusing to measure without the limit", c.Cache, p.cg.Dir, err)
+	}
+	if c.Access == schema.Direct {
+		// O_DIRECT reads leave nothing in the page cache: there is no
+		// state to fill; the row is pressure's neighbour for comparison.
+		return s, p.view
+	}
+	fillUnderLimit(tb, s)
+	w := NewWorker(s, p.view, c, o, 0)
+	deadline := time.Now().Add(pressureWarmup)
+	for i := int64(0); i < limit/c.BS && time.Now().Before(deadline); i++ {
+		if err := w.Step(); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	usage, err := p.cg.Usage()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if float64(usage) < pressureFull*float64(p.cg.Limit) {
+		tb.Skipf("cache=%v: after reading the whole %s file the cgroup is charged %s of its %s limit: the limit does not press (is the file's memory charged elsewhere?)",
+			c.Cache, schema.FormatSize(c.Size), schema.FormatSize(usage), schema.FormatSize(p.cg.Limit))
+	}
+	if frac := residentFrac(tb, s); frac > float64(p.cg.Limit)/float64(c.Size)+pressureSlack {
+		tb.Skipf("cache=%v: %.1f%% of the file is resident under a limit of %.1f%% of it: the limit does not hold the file's pages",
+			c.Cache, 100*frac, 100*float64(p.cg.Limit)/float64(c.Size))
+	}
+	return s, p.view
+}
+
+// fillUnderLimit reads the whole store once, in order: a mapping with
+// MADV_POPULATE_READ in chunks (its pages end up mapped), a descriptor
+// with reads. Under the limit the kernel evicts as it goes.
+func fillUnderLimit(tb TB, s impl.Store) {
+	const chunk = 4 << 20
+	if _, mapped := s.(impl.Viewer); mapped {
+		ra, ok := s.(impl.RangeAdvisor)
+		if !ok {
+			tb.Fatalf("cache=mem: %v cannot populate ranges", s)
+		}
+		for off := int64(0); off < s.Size(); off += chunk {
+			if err := ra.AdviseRange(impl.AdvicePopulate, off, min(chunk, s.Size()-off)); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		return
+	}
+	if _, err := io.Copy(io.Discard, io.NewSectionReader(s, 0, s.Size())); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// residentFrac is the share of s's file that mincore shows resident.
+func residentFrac(tb TB, s impl.Store) float64 {
+	ev, ok := s.(impl.Evicter)
+	if !ok {
+		tb.Fatalf("%v cannot report its resident pages", s)
+	}
+	pages, total, err := ev.Resident()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return float64(pages) / float64(total)
+}
+
+// reportPressure reports, at the end of a pressure row, the share of the
+// file resident (mincore): about 1/N when the limit held it.
+func reportPressure(b B, c schema.Case, s impl.Store) {
+	if _, ok := c.Cache.IsPressure(); ok {
+		b.ReportMetric(residentFrac(b, s), UnitResidentFrac)
+	}
+}
+
+// ReleasePressure ends the memory-pressure case in progress, if any: the
+// process leaves the cgroup (its charges go to the parent when the cgroup
+// is removed), the cgroup is removed and the store closed. Every case
+// that is not the same pressure case calls it first; runners call it when
+// a case ends, and the process before it exits.
+func (h *Harness) ReleasePressure() error {
+	h.mu.Lock()
+	p := h.pressure
+	h.pressure = nil
+	h.mu.Unlock()
+	if p == nil {
+		return nil
+	}
+	var errs []error
+	if p.cg != nil {
+		if err := p.cg.Leave(os.Getpid()); err != nil {
+			errs = append(errs, err)
+		} else if err := p.cg.Remove(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := p.s.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// RemoveStalePressure removes the memory cgroups of runs killed with
+// SIGKILL while a pressure case ran (their process is gone), saying so on
+// w.
+func RemoveStalePressure(w io.Writer) error {
+	removed, err := memcg.RemoveStale(PressurePrefix)
+	for _, d := range removed {
+		fmt.Fprintf(w, "bench: removed %s, a memory cgroup left by a run that was killed\n", d)
+	}
+	return err
+}
