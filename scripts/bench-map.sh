@@ -33,18 +33,19 @@ case "$COUNT" in
 esac
 OUT=${OUT:-"results/$(date -u +%Y-%m-%d)-$(hostname -s)-map.txt"}
 
-bin=$(mktemp -d)
-trap 'rm -rf "$bin"' EXIT
-# Everything is written under $bin/out first and moved beside OUT only when
-# the whole run succeeded: a failed or interrupted run never becomes the
-# latest results.
+# shellcheck source=scripts/invocations.sh
+. scripts/invocations.sh
+# Everything is written under $INV_DIR/out first and moved beside OUT only
+# when the whole run succeeded: a failed or interrupted run never becomes
+# the latest results.
+inv_start
+bin=$INV_DIR
 mkdir "$bin/out"
 final=$OUT
 OUT="$bin/out/$(basename "$final")"
 
 start=$(date +%s)
-echo "mmapbench: building the benchmark binary" >&2
-"$GO" test -c -o "$bin/bench.test" ./bench
+inv_build || exit
 
 args=(-test.run '^$' -test.bench "$BENCH" -test.count 1 -test.benchtime "$BENCHTIME"
 	-test.benchmem -profile map -progress)
@@ -52,57 +53,11 @@ args=(-test.run '^$' -test.bench "$BENCH" -test.count 1 -test.benchtime "$BENCHT
 [ -n "${SIZES:-}" ] && args+=(-sizes "$SIZES")
 
 echo "mmapbench: profile map, -bench '$BENCH' -count $COUNT -benchtime $BENCHTIME; results in $final" >&2
-# Volatile facts go beside the results, not into them: as configuration
-# lines they would make benchstat refuse to compare two runs.
-commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD 2>/dev/null || commit="$commit+dirty"
-{
-	echo "commit: $commit"
-	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	echo "host: $(hostname)"
-	echo "command: bench.test ${args[*]}"
-	echo "profile: map"
-	echo "count: $COUNT"
-	echo "benchtime: $BENCHTIME"
-} >"${OUT%.txt}.meta"
+inv_meta "${OUT%.txt}.meta" "command: bench.test ${args[*]}" "profile: map" "count: $COUNT" "benchtime: $BENCHTIME"
 status=0
-# COUNT invocations of one sample each, the i-th with -rotate i-1: the
-# i-th samples of two compared rows come from the same minutes. The
-# configuration and unit lines are kept from the first invocation only
-# (the later ones print the same lines; benchstat reads them once). A bad
-# -sizes stops the first invocation with exit 2 before any benchmark runs.
-: >"$OUT"
-for i in $(seq 1 "$COUNT"); do
-	echo "mmapbench: invocation $i of $COUNT ($(($(date +%s) - start)) s so far)" >&2
-	if [ "$i" -eq 1 ]; then
-		"$bin/bench.test" "${args[@]}" -rotate 0 >>"$OUT" || { status=$?; break; }
-	else
-		# Everything from the first result line on: the lines before it
-		# are the configuration, already in the file.
-		"$bin/bench.test" "${args[@]}" -rotate $((i - 1)) >"$bin/inv.txt" || status=$?
-		awk 'f || /^Benchmark/ { f = 1; print }' "$bin/inv.txt" >>"$OUT"
-		[ "$status" -eq 0 ] || break
-	fi
-done
+inv_run "$OUT" "$COUNT" "" "${args[@]}" || status=$?
 elapsed=$(($(date +%s) - start))
-echo "elapsed: $elapsed s" >>"${OUT%.txt}.meta"
-if [ "$status" -eq 2 ]; then
-	echo "mmapbench: refused before any benchmark ran (exit 2), after $elapsed s" >&2
-	exit 2 # nothing is moved into place
-fi
-# A sub-benchmark that fails under -count > 1 does not always fail the binary.
-if [ "$status" -ne 0 ] || grep -q -- '--- FAIL' "$OUT"; then
-	failed="${final%.txt}-failed.txt"
-	mkdir -p "$(dirname "$final")"
-	mv "$OUT" "$failed"
-	echo "mmapbench: benchmarks failed (exit $status) after $elapsed s; the output is in $failed:" >&2
-	grep -A3 -- '--- FAIL' "$failed" | head -20 >&2
-	exit 1
-fi
-if ! grep -q '^Benchmark' "$OUT"; then
-	echo "mmapbench: no benchmark ran; nothing to compare" >&2
-	exit 2
-fi
+inv_settle "$final" "$OUT" "$status" "$elapsed" || exit
 
 ran=$(grep -c '^BenchmarkRead/' "$OUT" || true)
 # A skipped row prints no result line, and go test prints its reason only
@@ -117,9 +72,6 @@ awk '/^Benchmark/ { print $1, $2, $3, $4, $5, $6; next } { print }' "$OUT" >"$bi
 "$GO" tool benchstat -col '/backend@(pread mmap)' -row /cache,/pattern,/prefetch,/threads,/bs,/advice "$bin/summary.txt"
 
 # The run succeeded: move its files into place.
-mkdir -p "$(dirname "$final")"
-for f in "$bin/out"/*; do
-	mv "$f" "$(dirname "$final")/"
-done
+inv_place "$final" "$OUT"
 echo "mmapbench: results in $final" >&2
 echo "mmapbench: done in $elapsed s" >&2
