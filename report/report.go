@@ -19,7 +19,12 @@ type Input struct {
 	// Map holds the decision map's results (make bench-map), loaded apart:
 	// its rows may have the same names as rows of Results, from another
 	// run, and must not pool with them. nil: no map section.
-	Map     *schema.Results
+	Map *schema.Results
+	// Lucene holds the Lucene comparison's runs, one per device
+	// (LuceneDevices, report/lucene.go), each loaded apart; a run whose
+	// file is missing has nil Results and is named. nil: not looked for,
+	// no section.
+	Lucene  []LuceneRun
 	Durable *Durable // nil when there is no durability evidence
 	Counts  []Count
 	// Figures are the rendered figures, by plot.Figure name, as links
@@ -59,7 +64,7 @@ func Write(w io.Writer, in Input) error {
 
 	p("# mmapbench report\n\n")
 	p("Written by `mmapbench report` (`make report`) from %s. Do not edit: every number and verdict below is computed from those files, by the rules stated here.\n\n",
-		fileList(in.Files))
+		fileList(in.Files, lucenePaths(in.Lucene)...))
 
 	machine := (&Table{}).Left("key", "value")
 	for _, c := range rs.Config {
@@ -91,7 +96,8 @@ func Write(w io.Writer, in Input) error {
 	writeOOM(p, rs, in)
 	writeBystander(p, rs)
 	writeReaders(p, rs)
-	writeMap(p, in) // only when in.Map has map rows (report/map.go)
+	writeMap(p, in)    // only when in.Map has map rows (report/map.go)
+	writeLucene(p, in) // only when in.Lucene was looked for (report/lucene.go)
 	writeEvidence(p, in)
 	if rs.err != nil {
 		return rs.err
@@ -100,9 +106,9 @@ func Write(w io.Writer, in Input) error {
 	return err
 }
 
-func fileList(f Files) string {
+func fileList(f Files, more ...string) string {
 	var names []string
-	for _, n := range []string{f.Bench, f.IPC, f.IPCWriteback, f.Durable, f.Count, f.Sched, f.OOM, f.OOMSeries, f.OOMZram, f.OOMZramSeries, f.Map} {
+	for _, n := range append([]string{f.Bench, f.IPC, f.IPCWriteback, f.Durable, f.Count, f.Sched, f.OOM, f.OOMSeries, f.OOMZram, f.OOMZramSeries, f.Map}, more...) {
 		if n != "" {
 			names = append(names, "`"+filepath.Base(n)+"`")
 		}

@@ -39,9 +39,15 @@ func runPlot(args []string, stdout, stderr io.Writer) int {
 	// another run's samples must not pool with them.
 	var mainFiles, mapFiles []string
 	for _, a := range fs.Args() {
-		if strings.HasSuffix(a, "-map.txt") {
+		switch {
+		case strings.HasSuffix(a, "-map.txt"):
 			mapFiles = append(mapFiles, a)
-		} else {
+		case isLuceneFile(a):
+			// The Lucene comparison is tables only (mmapbench report reads
+			// the file beside the results); pooled here, its rows would
+			// join the main run's figures.
+			fprintf(stderr, "mmapbench plot: %s: the Lucene comparison has no figure; mmapbench report reads it\n", a)
+		default:
 			mainFiles = append(mainFiles, a)
 		}
 	}
@@ -86,6 +92,17 @@ func runPlot(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	return exitOK
+}
+
+// isLuceneFile reports whether path is one of make bench-lucene's
+// results files (<stem>-lucene-<device>.txt).
+func isLuceneFile(path string) bool {
+	for _, dev := range mdreport.LuceneDevices {
+		if strings.HasSuffix(path, "-lucene-"+dev+".txt") {
+			return true
+		}
+	}
+	return false
 }
 
 // loadResults reads results files for command name (schema.Load: a file

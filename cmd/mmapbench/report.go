@@ -96,6 +96,22 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	} else {
 		fprintf(stderr, "mmapbench report: no %s: the decision map is left out (make bench-map writes it)\n", m)
 	}
+	// The Lucene comparison's runs load apart too, one per device; a
+	// missing file is named in the report.
+	in.Lucene = []mdreport.LuceneRun{}
+	for _, dev := range mdreport.LuceneDevices {
+		run := mdreport.LuceneRun{Device: dev, File: mdreport.LuceneSibling(bench, dev)}
+		if exists(run.File) {
+			lrs, code := loadResults("report", []string{run.File}, stderr)
+			if code >= 0 {
+				return code
+			}
+			run.Results = lrs
+		} else {
+			fprintf(stderr, "mmapbench report: no %s: the Lucene comparison's %s half is not measured (make bench-lucene writes it)\n", run.File, dev)
+		}
+		in.Lucene = append(in.Lucene, run)
+	}
 	if d, err := mdreport.ParseDurable(files.Durable); err == nil {
 		in.Durable = d
 	} else if !errors.Is(err, iofs.ErrNotExist) {

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -78,3 +79,59 @@ func TestReportBadInput(t *testing.T) {
 		t.Errorf("a failed report wrote %s", out)
 	}
 }
+
+// The Lucene comparison's files are found beside the results, loaded
+// apart (a row name the main run also has keeps its own samples), and a
+// missing device is named; mmapbench plot leaves them out with a note.
+func TestReportLucene(t *testing.T) {
+	dir := copyFixture(t)
+	var b strings.Builder
+	b.WriteString("bench-dir-fs: ext4\nbench-dir-device: vda\n")
+	for _, us := range []float64{100, 101, 99, 100, 102} {
+		for _, row := range []struct {
+			name string
+			us   float64
+		}{
+			{"backend=pread/access=copy/pattern=rand/bs=16KiB/cache=warm/size=256MiB/advice=none/threads=1", us / 50},
+			{"backend=mmap/access=view/pattern=rand/bs=16KiB/cache=warm/size=256MiB/advice=none/threads=1", us / 100},
+			{"backend=pread/access=direct/pattern=rand/bs=16KiB/cache=warm/size=256MiB/advice=none/threads=1", us},
+		} {
+			b.WriteString("BenchmarkRead/" + row.name + "-2 1000 " + reportTestFloat(row.us*1000) + " ns/op\n")
+		}
+	}
+	disk := filepath.Join(dir, "2026-12-01-vm-lucene-disk.txt")
+	if err := os.WriteFile(disk, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "REPORT.md")
+	code, _, stderr := runCapture("report", "-o", out, "-plots", filepath.Join(dir, "plots"), filepath.Join(dir, "2026-12-01-vm.txt"))
+	if code != exitOK {
+		t.Fatalf("report = %d, %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "2026-12-01-vm-lucene-zram.txt: the Lucene comparison's zram half is not measured") {
+		t.Errorf("stderr does not name the missing zram file: %s", stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := string(data)
+	for _, want := range []string{
+		"`2026-12-01-vm-lucene-disk.txt`",
+		"## A real-world check: Lucene's random-read benchmark",
+		"### disk (ext4 on vda): 256MiB file",
+		"| 1 | 1 | mmap NORMAL | 62.5 | 1µs | 2.00× (p<0.001) |", // 1µs per read: 1e6/(16×1000) ops/ms
+		"**zram:** no " + filepath.Join(dir, "2026-12-01-vm-lucene-zram.txt") + ": this device's half is not measured (`make bench-lucene` writes it).",
+	} {
+		if !strings.Contains(report, want) {
+			i := strings.Index(report, "## A real-world check")
+			t.Errorf("report lacks %q; its Lucene section:\n%s", want, report[max(i, 0):])
+		}
+	}
+	code, _, stderr = runCapture("plot", "-o", filepath.Join(dir, "plots"), "-format", "svg", filepath.Join(dir, "2026-12-01-vm.txt"), filepath.Join(dir, "2026-12-01-vm-ipc.txt"), disk)
+	if code != exitOK || !strings.Contains(stderr, "the Lucene comparison has no figure") {
+		t.Errorf("plot with a Lucene file = %d, stderr %q; want it left out with a note", code, stderr)
+	}
+}
+
+func reportTestFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
