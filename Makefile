@@ -15,7 +15,7 @@ nocgo = $(if $(cgo_ok),,CGO_ENABLED=0)
 # make bench's knobs are scripts/bench.sh's environment variables:
 # make bench COUNT=10 BENCHTIME=0.5s SIZES=16MiB,1GiB MMAPBENCH_DIR=/mnt/nvme
 
-.PHONY: all test vet race benchonce bench bench-full bench-map bench-ipc verdicts noise crosscheck plots report compare backends bench-ci calibrate-gate oom oom-zram clean
+.PHONY: all test vet race benchonce bench bench-full bench-map bench-lucene bench-ipc verdicts noise crosscheck plots report compare backends bench-ci calibrate-gate oom oom-zram clean
 all: test
 
 test: vet race benchonce
@@ -87,6 +87,16 @@ bench-full:
 bench-map:
 	GO=$(GO) scripts/bench-map.sh
 
+# Lucene's random-read benchmark in our terms (BenchmarkRead -profile lucene:
+# 16KiB random reads; warm, file 1× and 2× a memory cgroup's limit; mmap
+# NORMAL and RANDOM ± batched WILLNEED, pread ± WILLNEED, O_DIRECT; 1, 4 and
+# 16 goroutines) on the disk and on a zram device (made and removed by the
+# script; root), into results/<date>-<host>-lucene-disk.txt and
+# -lucene-zram.txt; a device that cannot run is skipped with the reason.
+# TIME. Knobs: COUNT=5 BENCHTIME=0.1s DEVICES=disk,zram MMAPBENCH_DIR= OUT=
+bench-lucene:
+	GO=$(GO) scripts/bench-lucene.sh
+
 # The noise check: the quick profile's throughput, -count=10, each benchmark's
 # coefficient of variation at most 3%. Run it on an idle machine. BENCH is
 # bench.sh's default list plus BenchmarkNoiseFloor, the control: cv prints
@@ -103,7 +113,9 @@ crosscheck:
 	GO=$(GO) scripts/fio-crosscheck.sh
 
 # Figures of the latest make bench results (or FILE=results/x.txt), with
-# their -ipc, -sched and -oom siblings when present; SVG and PNG.
+# their -ipc, -sched, -oom and -map siblings when present; SVG and PNG. The
+# -lucene-disk.txt and -lucene-zram.txt siblings have no figure: mmapbench
+# report finds them beside the results itself.
 plots:
 	@f=$${FILE:-$$(ls results/[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-$$(hostname -s).txt 2>/dev/null | sort | tail -1)}; \
 	test -n "$$f" || { echo "make plots: no results/<date>-$$(hostname -s).txt: run make bench" >&2; exit 2; }; \

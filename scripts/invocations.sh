@@ -21,10 +21,10 @@
 # caught: $INV_DIR is locked (flock) by the script and every child, and the
 # next run of any script that sources this file (same TMPDIR) removes the
 # dirs whose lock is free, with what they hold: a mount is unmounted and a
-# zram device recorded in them (zram.sh) removed first: the same undoing
-# (inv_undo) as every exit's. Children get
-# SIGTERM when the script dies (setpriv --pdeathsig, where util-linux has
-# it), so a killed script's benchmark does not run on for minutes.
+# zram device recorded in them (zram.sh) removed first, by the same
+# inv_undo as every exit's. Children get SIGTERM when the script dies
+# (setpriv --pdeathsig, where util-linux has it), so that a killed script's
+# benchmark does not run on for minutes holding the lock and the mount.
 
 # The prefix of every run's temp dir; inv_clean_stale looks for it.
 INV_PREFIX=mmapbench-run
@@ -82,16 +82,17 @@ inv_stop() {
 # inv_cleanup is the EXIT trap: no child runs any more (inv_exec waited,
 # inv_stop too).
 inv_cleanup() {
+	trap '' INT TERM # a second Ctrl-C must not cut the undoing short
 	[ -n "$INV_DIR" ] || return 0
 	inv_undo "$INV_DIR" || true
 	# --one-file-system: a mount that would not go keeps its files.
-	rm -rf --one-file-system "$INV_DIR"
+	rm -rf --one-file-system "$INV_DIR" || true
 }
 
 # inv_undo DIR unmounts what is mounted under DIR and removes the zram
-# device recorded in DIR/zram-dev (zram.sh), the file first once it is gone
-# so that a later run cannot remove a device that took its number. It
-# returns non-zero when something stays.
+# device recorded in DIR/zram-dev (zram.sh), then that file at once, so
+# that no later run removes a device that took the number since. It
+# returns non-zero, saying why, when something stays.
 inv_undo() {
 	local dir=$1 m n ok=0 err
 	# Deepest first; /proc/self/mounts writes a space as \040 (printf %b
@@ -126,8 +127,7 @@ inv_clean_stale() {
 		[ -d "$d" ] || continue
 		exec {fd}<"$d" || continue
 		if flock -n "$fd"; then
-			if inv_undo "$d"; then
-				rm -rf --one-file-system "$d"
+			if inv_undo "$d" && rm -rf --one-file-system "$d"; then
 				echo "mmapbench: removed $d, left by a run that was killed" >&2
 			else
 				echo "mmapbench: $d, left by a run that was killed, could not be removed whole (above); remove it by hand" >&2
