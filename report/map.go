@@ -256,10 +256,25 @@ func (m *decisionMap) missingPressures() []schema.Cache {
 	return out
 }
 
-// pressureMissing says why a pressure column is empty and what makes it.
-func pressureMissing(c schema.Cache) string {
-	n, _ := c.IsPressure()
-	return fmt.Sprintf("%s (the file %d× a memory cgroup's limit): no rows in this file; make bench-map runs them where it can place a memory cgroup's limit (root and the cgroup v2 memory controller) and skips them with the reason elsewhere", c, n)
+// pressureMissing names the map's pressure states without rows, why they
+// are empty and what makes them: "mem:2 and mem:8 (the file 2× and 8× a
+// memory cgroup's limit): no rows in this file; …"; "" when none is
+// missing.
+func pressureMissing(cs []schema.Cache) string {
+	if len(cs) == 0 {
+		return ""
+	}
+	var names, ns []string
+	for _, c := range cs {
+		n, _ := c.IsPressure()
+		names, ns = append(names, c.String()), append(ns, fmt.Sprintf("%d×", n))
+	}
+	verb, them := "runs them", "them"
+	if len(cs) == 1 {
+		verb, them = "runs it", "it"
+	}
+	return fmt.Sprintf("%s (the file %s a memory cgroup's limit): no rows in this file; make bench-map %s where it can place a memory cgroup's limit (root and the cgroup v2 memory controller) and otherwise skips %s with the reason",
+		strings.Join(names, " and "), strings.Join(ns, " and "), verb, them)
 }
 
 // mapOf builds the decision map from the BenchmarkRead rows of the file
@@ -508,8 +523,8 @@ func regimeList(m *decisionMap, mach machine) string {
 	for _, c := range m.caches {
 		ws = append(ws, m.regimeWords(mach, c))
 	}
-	for _, c := range m.missingPressures() {
-		ws = append(ws, pressureMissing(c))
+	if w := pressureMissing(m.missingPressures()); w != "" {
+		ws = append(ws, w)
 	}
 	return strings.Join(ws, "; ")
 }
@@ -596,8 +611,8 @@ func writeWhichToUse(p printer, m *decisionMap, mach machine) {
 		}
 		p("**%s.** %s\n\n%s\n", m.regimeWords(mach, c), whichSentence(len(works), nm, np, nl, nOne, nNone, best, bestW, margin > 0), t)
 	}
-	for _, c := range m.missingPressures() {
-		p("**%s.**\n\n", pressureMissing(c))
+	if w := pressureMissing(m.missingPressures()); w != "" {
+		p("**%s.**\n\n", w)
 	}
 }
 
