@@ -4,6 +4,7 @@ package bench
 
 import (
 	"errors"
+	"math"
 	"sync"
 	"time"
 
@@ -236,7 +237,7 @@ const (
 type coldStretch struct {
 	bounded   bool
 	budget    float64 // bytes a stretch may bring in
-	block     float64 // bytes of one op: the estimate's prior
+	block     float64 // bytes of one op: the unit of the rate's bound
 	limit     uint64  // ops in this stretch
 	done      uint64  // ops done in it
 	stretches int     // measured stretches started, for the metric
@@ -258,23 +259,22 @@ func newColdStretch(c schema.Case) coldStretch {
 func (st *coldStretch) over() bool { return st.bounded && st.done >= st.limit }
 
 // next starts a stretch after one whose counters were d. Its length is
-// the budget over the device bytes per op of all stretches so far, with
-// one op's block added to their bytes: a prior that keeps a small sample's
-// luck (one miss in thirty hits) from sizing a stretch that reads far
-// more than the budget; sized from the last stretch alone, 418 ops of a
-// 64KiB part:90 row read 2.1% of the file. A row that has read nothing
-// yet (all hits: a partial state's hot set) says nothing about its
-// misses, so the limit only doubles then.
+// the budget over a pessimistic rate of device bytes per op: the bytes
+// of all stretches so far, counted in blocks m, raised to about three
+// standard deviations of a Poisson count above it (m + 3√(m+1) + 1), over
+// all their ops. Sized from the last stretch's mean alone, a lucky sample
+// (2 misses in 50 ops) sized a stretch of 983 ops of a 64KiB part:90 row
+// that read 2.3% of the file; sized from the pessimistic rate, a stretch
+// exceeds the budget by chance about as often as a 3σ count does, and
+// grows as the row's ops accumulate (a hot set's all-hit stretches
+// included: m = 0 still bounds it).
 func (st *coldStretch) next(d Counters) {
 	if st.bounded && st.done > 0 {
 		st.devSum += float64(d.DevRead)
 		st.opsSum += float64(st.done)
-		if st.devSum > 0 {
-			perOp := (st.devSum + st.block) / st.opsSum
-			st.limit = max(1, uint64(st.budget/perOp))
-		} else {
-			st.limit = max(1, 2*st.limit)
-		}
+		m := st.devSum / st.block
+		upper := m + 3*math.Sqrt(m+1) + 1
+		st.limit = max(1, uint64(st.budget/(upper*st.block/st.opsSum)))
 	}
 	st.done = 0
 	st.stretches++

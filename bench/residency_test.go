@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -461,5 +462,47 @@ func TestResidencyCost(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestStretchSizingStaysInBudget simulates a part:90 row of 64KiB blocks
+// of a 256MiB file (each op a miss with probability 0.1, a miss reading
+// its block): stretches sized by coldStretch.next must read more than the
+// 2-point drift in almost none of 200 rows of 30 stretches each, while
+// growing to within a factor of 2 of the budget's mean length (what a
+// known rate would give: 1.5% of the file ÷ 6.4KiB per op ≈ 614 ops).
+// Sized from the last stretch's mean with a one-block prior, as before,
+// rows read past the drift (the 983-op stretch of the map run).
+func TestStretchSizingStaysInBudget(t *testing.T) {
+	const size, bs, missP = 256 << 20, 64 << 10, 0.1
+	c := schema.Case{Backend: "pread", Access: schema.Copy, Pattern: schema.Rand, BS: bs, Cache: schema.Partial(90), Size: size, Threads: 1}
+	r := NewRand(1)
+	over, stretches := 0, 0
+	var lastLimits []uint64
+	for row := 0; row < 200; row++ {
+		st := newColdStretch(c)
+		for range 30 {
+			var d Counters
+			for range st.limit {
+				if r.Float64() < missP {
+					d.DevRead += bs
+				}
+			}
+			st.done = st.limit
+			if float64(d.DevRead) > partialDrift*size {
+				over++
+			}
+			stretches++
+			st.next(d)
+		}
+		lastLimits = append(lastLimits, st.limit)
+	}
+	if over > stretches/500 {
+		t.Errorf("%d of %d stretches read more than %.0f%% of the file", over, stretches, 100*partialDrift)
+	}
+	ideal := partialBudget * size / (missP * bs)
+	slices.Sort(lastLimits)
+	if med := float64(lastLimits[len(lastLimits)/2]); med < ideal/2 || med > ideal {
+		t.Errorf("median stretch after 30: %.0f ops, want between %.0f and %.0f", med, ideal/2, ideal)
 	}
 }
