@@ -68,11 +68,16 @@ type luceneScript struct {
 
 func newLuceneScript(t *testing.T, env ...string) *luceneScript {
 	t.Helper()
+	return newLuceneScriptIn(t, t.TempDir(), env...)
+}
+
+// newLuceneScriptIn prepares a run with its files in dir.
+func newLuceneScriptIn(t *testing.T, dir string, env ...string) *luceneScript {
+	t.Helper()
 	realGo, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go on PATH (the fake hands tool benchstat to it)")
 	}
-	dir := t.TempDir()
 	fake := filepath.Join(dir, "go")
 	if err := os.WriteFile(fake, []byte(luceneFakeGo), 0o755); err != nil {
 		t.Fatal(err)
@@ -277,6 +282,66 @@ func TestBenchLuceneScriptDiskRun(t *testing.T) {
 		}
 	}
 	f.leftInTmp()
+}
+
+// TestBenchLuceneScriptNotRoot: without root the zram run is skipped with
+// the reason; the disk run still runs (exit 0), and with nothing else to
+// run the script exits 2 before any work. Run as nobody (setpriv), so it
+// needs root itself.
+func TestBenchLuceneScriptNotRoot(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("runs the script as nobody, which needs root")
+	}
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("no setpriv")
+	}
+	luceneBlockDir(t)
+	// A dir nobody can write in: t.TempDir's parent is root's alone.
+	dir, err := os.MkdirTemp("", "mmapbench-nobody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	// REAL_GO=true: nobody has no go cache for tool benchstat; its table
+	// is not what this test checks.
+	s := newLuceneScriptIn(t, dir, "REAL_GO=true", "COUNT=1", "HOME=/nonexistent")
+	for _, d := range []string{s.tmp, filepath.Dir(s.stem)} {
+		if err := os.MkdirAll(d, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(d, 0o777); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asNobody := func(env ...string) (int, string) {
+		cmd := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "../../scripts/bench-lucene.sh")
+		cmd.Env = append(append([]string(nil), s.env...), env...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		return exitCode(t, cmd.Run()), stderr.String()
+	}
+	const why = "skipping the zram run: needs root: it makes a zram device and memory cgroups (uid is 65534)"
+	code, stderr := asNobody("DEVICES=zram")
+	if code != 2 || !strings.Contains(stderr, why) || !strings.Contains(stderr, "nothing could run (DEVICES=zram)") {
+		t.Errorf("DEVICES=zram as nobody: exit %d, stderr %q; want 2, %q and \"nothing could run\"", code, stderr, why)
+	}
+	if inv := s.invocations(); inv != nil {
+		t.Fatalf("DEVICES=zram as nobody: the benchmark ran (%q)", inv)
+	}
+	code, stderr = asNobody("DEVICES=disk,zram")
+	if code != 0 || !strings.Contains(stderr, why) {
+		t.Errorf("DEVICES=disk,zram as nobody: exit %d, stderr %q; want 0 and %q", code, stderr, why)
+	}
+	if _, err := os.Stat(s.stem + "-lucene-disk.txt"); err != nil {
+		t.Errorf("DEVICES=disk,zram as nobody: no disk results: %v", err)
+	}
+	if _, err := os.Stat(s.stem + "-lucene-zram.txt"); err == nil {
+		t.Errorf("DEVICES=disk,zram as nobody: a zram results file")
+	}
+	s.leftInTmp()
 }
 
 // zramTestLock serialises the tests that make zram devices (these and
