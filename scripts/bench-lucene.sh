@@ -110,7 +110,9 @@ if [[ $seen == *,disk,* ]]; then
 	if [ -n "${MMAPBENCH_DIR:-}" ]; then
 		diskdir=$MMAPBENCH_DIR
 		[ -d "$diskdir" ] || bad "MMAPBENCH_DIR=$diskdir: not a directory"
-		[ -w "$diskdir" ] && [ -x "$diskdir" ] || bad "MMAPBENCH_DIR=$diskdir: cannot create files there"
+		if [ ! -w "$diskdir" ] || [ ! -x "$diskdir" ]; then
+			bad "MMAPBENCH_DIR=$diskdir: cannot create files there"
+		fi
 		named="MMAPBENCH_DIR=$diskdir"
 	else
 		diskdir=${TMPDIR:-/tmp}

@@ -41,8 +41,8 @@ fi
 # exit undoes what the script made.
 inv_start() {
 	inv_clean_stale
-	local tmp=${TMPDIR:-/tmp} d try
-	for try in 1 2 3 4 5; do
+	local tmp=${TMPDIR:-/tmp} d _
+	for _ in 1 2 3 4 5; do
 		d=$(mktemp -d "$tmp/$INV_PREFIX.XXXXXX")
 		# A rerun's inv_clean_stale may take the new dir for a dead one
 		# before this shell locks it: then the lock is refused or the dir

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # ZRAM_WHY, ZRAM_DEV, ZRAM_MNT, ZRAM_DESC are for the scripts that source this
 # scripts/zram.sh: a fresh zram device with ext4 on it, mounted in the
 # run's private dir, for make oom-zram and make bench-lucene (sourced after
 # invocations.sh, whose inv_start must have made $INV_DIR).
@@ -66,6 +66,7 @@ zram_make() {
 	if grep -qw lz4 "$z/comp_algorithm"; then
 		echo lz4 >"$z/comp_algorithm" || true
 	fi
+	# shellcheck disable=SC2116 # echo's write error is the message
 	if ! err=$(echo "$size" 2>&1 >"$z/disksize"); then
 		ZRAM_WHY="could not size /dev/zram$ZRAM_DEV to $size: $err"
 		return 1
