@@ -43,6 +43,12 @@ type profile struct {
 	rotate int
 	// why says, for stderr, where each default size came from.
 	why []string
+	// mapSlice, when set, adds the decision map's slice to the read
+	// cases at the profile's largest file: zipf:0.99 4KiB reads, warm and
+	// 50% resident (the hottest blocks), mmap in place and pread, random
+	// advice, so that make bench keeps a partial-residency and a skewed
+	// row in its 3 minutes (make bench-map has the whole grid).
+	mapSlice bool
 	// readAhead is the bench directory's device read-ahead window (0
 	// when unknown or none): the map leaves out the rows whose
 	// goroutines' read-around alone would overflow a memory limit.
@@ -88,6 +94,7 @@ func loadProfile(name, sizes, dir string) (profile, error) {
 			syncEvery: []int{64}, writeBlocks: []int64{4 << 10},
 			writeCaches: []schema.Cache{schema.Warm}, writePatterns: []schema.Pattern{schema.Seq},
 			writeSizes: []int64{small}, largeColdSeq: map[int64][]int64{large: {1 << 20}}, why: why,
+			mapSlice: true,
 		}
 	case "full":
 		p = profile{
@@ -235,7 +242,7 @@ func (p profile) readCases() []schema.Case {
 		Patterns: p.patterns, Blocks: p.blocks, Caches: p.caches, Sizes: p.sizes,
 		Advice: p.advice, Threads: p.threads,
 	}
-	return p.groupCases(axes.Product(func(c schema.Case) bool {
+	cs := axes.Product(func(c schema.Case) bool {
 		be := mustLookup(c.Backend)
 		cold, seq := c.Cache == schema.Cold, c.Pattern == schema.Seq
 		switch {
@@ -251,7 +258,17 @@ func (p profile) readCases() []schema.Case {
 			return !cold && slices.Contains(p.threadsBlocks, c.BS)
 		}
 		return true
-	}))
+	})
+	if p.mapSlice {
+		slice := schema.Axes{
+			Backends: []string{"mmap", "pread"}, Accesses: []schema.Access{schema.Copy, schema.View},
+			Patterns: []schema.Pattern{schema.Zipf(schema.DefaultTheta)}, Blocks: []int64{4 << 10},
+			Caches: []schema.Cache{schema.Warm, schema.Partial(50)}, Sizes: []int64{slices.Max(p.sizes)},
+			Advice: []schema.Advice{schema.AdviceRand},
+		}
+		cs = append(cs, slice.Product(func(c schema.Case) bool { return (c.Backend == "mmap") == (c.Access == schema.View) })...)
+	}
+	return p.groupCases(cs)
 }
 
 // mapCases expands the map profile: every regime (cache state), pattern,

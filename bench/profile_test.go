@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -313,5 +314,31 @@ func TestLuceneProfile(t *testing.T) {
 	}
 	if len(got) != 9 {
 		t.Errorf("%d regime × goroutine cells, want 9", len(got))
+	}
+}
+
+// TestQuickProfileKeepsMapSlice: make bench's quick profile keeps a slice
+// of the decision map (issue 14): zipf reads warm and 50% resident at the
+// large file, for mmap in place and pread.
+func TestQuickProfileKeepsMapSlice(t *testing.T) {
+	p, err := loadProfile("quick", "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipf := schema.Zipf(schema.DefaultTheta)
+	want := map[string]bool{}
+	for _, cache := range []schema.Cache{schema.Warm, schema.Partial(50)} {
+		for _, c := range []schema.Case{
+			{Backend: "mmap", Access: schema.View, Pattern: zipf, BS: 4 << 10, Cache: cache, Size: slices.Max(p.sizes), Advice: schema.AdviceRand, Threads: 1},
+			{Backend: "pread", Access: schema.Copy, Pattern: zipf, BS: 4 << 10, Cache: cache, Size: slices.Max(p.sizes), Advice: schema.AdviceRand, Threads: 1},
+		} {
+			want[c.Name()] = true
+		}
+	}
+	for _, c := range p.readCases() {
+		delete(want, c.Name())
+	}
+	if len(want) > 0 {
+		t.Errorf("quick profile lacks the map slice's %v", slices.Sorted(maps.Keys(want)))
 	}
 }
