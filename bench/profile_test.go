@@ -5,9 +5,9 @@ package bench
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
-	"maps"
 	"slices"
 	"strings"
 	"testing"
