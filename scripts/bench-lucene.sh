@@ -187,7 +187,8 @@ for d in "${devices[@]}"; do
 		printf "bench-lucene: %s: %d rows, %d of them with fewer than %d samples (skipped in some invocations); rows skipped in all print nothing\n", d, r, k, n }' "$out" >&2
 	echo "bench-lucene: $d: time per op, one 16KiB read (Lucene's ops/ms = 1e6 / (16 × ns/op)), per strategy, the file warm and 1× and 2× the limit; all metrics are in $final:" >&2
 	# Keep name, iterations and ns/op: the columns every result line starts with.
-	awk '/^Benchmark/ { print $1, $2, $3, $4; next } { print }' "$out" >"$INV_DIR/summary.txt"
+	# Skipped samples (NaN ns/op) left out: benchstat takes all memory on them.
+	awk '/^Benchmark/ { if ($3 == "NaN") next; print $1, $2, $3, $4; next } { print }' "$out" >"$INV_DIR/summary.txt"
 	"$GO" tool benchstat -col '/cache@(warm "mem:1" "mem:2")' -row /threads,/backend,/access,/advice,/prefetch "$INV_DIR/summary.txt" || true
 	inv_place "$final" "$out"
 	echo "bench-lucene: $d: results in $final" >&2
