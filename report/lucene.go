@@ -131,8 +131,9 @@ const (
 )
 
 const (
-	ebs  = "EBS io2 (EC2 c5.4xlarge)"
-	nvme = "NVMe SSD (EC2 c6id.4xlarge)"
+	ebs             = "EBS io2 (EC2 c5.4xlarge)"
+	nvme            = "NVMe SSD (EC2 c6id.4xlarge)"
+	unnamedPlatform = "platform not named in the note"
 )
 
 var publishedFigures = []publishedFigure{
@@ -164,9 +165,9 @@ var publishedFigures = []publishedFigure{
 	{schema.Warm, ebs + ", first run", 4, mmapNormal, 144.9, srcFirst},
 	{schema.Warm, ebs + ", first run", 4, preadPlain, 86.8, srcFirst},
 	{schema.Warm, ebs + ", first run", 4, oDirect, 0.60, srcFirst},
-	{schema.Pressure(1), "platform not named in the note", 16, mmapRandomBatch, 7.2, srcPressure},
-	{schema.Pressure(1), "platform not named in the note", 16, preadPlain, 5.2, srcPressure},
-	{schema.Pressure(1), "platform not named in the note", 16, mmapRandom, 3.4, srcPressure},
+	{schema.Pressure(1), unnamedPlatform, 16, mmapRandomBatch, 7.2, srcPressure},
+	{schema.Pressure(1), unnamedPlatform, 16, preadPlain, 5.2, srcPressure},
+	{schema.Pressure(1), unnamedPlatform, 16, mmapRandom, 3.4, srcPressure},
 }
 
 // publishedLatency is their devices' 4KiB random-read latency at queue
@@ -206,6 +207,14 @@ func publishedSets(regime schema.Cache) []publishedSet {
 		slices.SortStableFunc(sets[i].figures, func(a, b publishedFigure) int { return cmp.Compare(b.opsPerMs, a.opsPerMs) })
 	}
 	return sets
+}
+
+// label names the set in a sentence: "their EBS io2 (EC2 c5.4xlarge)".
+func (s publishedSet) label() string {
+	if s.platform == unnamedPlatform {
+		return "their figures in the note (platform not named)"
+	}
+	return "their " + s.platform
 }
 
 // ordering is a set's strategies fastest first with their figures:
@@ -383,7 +392,7 @@ func writeLuceneGrid(p printer, g *luceneGrid) {
 		if !slices.Contains(g.caches, reg.cache) {
 			p("**%s, %s:** no rows in %s", g.run.Device, reg.cache, g.run.File)
 			if isPressure(reg.cache) {
-				p(" (the pressure rows need root and the cgroup v2 memory controller; without them they are skipped with the reason)")
+				p(" (a pressure row is skipped, with the reason on the run's stderr, where the harness cannot place the limit or the limit does not press: no root, no memory controller, a limit the file's pages escape)")
 			}
 			p(".\n\n")
 		}
@@ -420,13 +429,15 @@ func (g *luceneGrid) regimeWords(c schema.Cache) string {
 				continue
 			}
 			for _, e := range es {
-				if v, ok := e.row.Median(schema.ResidentFrac); ok {
+				// O_DIRECT reads bypass the page cache: what it leaves
+				// resident says nothing about the regime.
+				if v, ok := e.row.Median(schema.ResidentFrac); ok && e.strategy != oDirect {
 					meds = append(meds, v)
 				}
 			}
 		}
 		if len(meds) > 0 {
-			w += fmt.Sprintf("; median resident-frac %.2f (rows %.2f–%.2f)", schema.Center(meds), slices.Min(meds), slices.Max(meds))
+			w += fmt.Sprintf("; median resident-frac %.2f (rows %.2f–%.2f, O_DIRECT's left out)", schema.Center(meds), slices.Min(meds), slices.Max(meds))
 		}
 	}
 	return w
@@ -499,8 +510,30 @@ func deviceLatencyWords(g *luceneGrid) string {
 	for _, l := range publishedLatency {
 		theirs = append(theirs, fmt.Sprintf("%s %s (%s× ours)", l.platform, schema.FormatNanos(l.nanos), trim(l.nanos/lat)))
 	}
-	return fmt.Sprintf("The device's latency per %s read, bypassing the page cache: %s (O_DIRECT pread, %s, %s, %s). Lucene's devices, quoted (fio, 4KiB reads at queue depth 1, %s): %s.",
+	s := fmt.Sprintf("The device's latency per %s read, bypassing the page cache: %s (O_DIRECT pread, %s, %s, %s). Lucene's devices, quoted (fio, 4KiB reads at queue depth 1, %s): %s.",
 		schema.FormatBytes(luceneReadSize), schema.FormatNanos(lat), what, threadsWords(th), row.Key("cache"), srcLatency, strings.Join(theirs, ", "))
+	if par, many, ok := deviceParallelism(g, row); ok {
+		s += fmt.Sprintf(" With %s its O_DIRECT reads take %s each in total throughput against %s with one: the device serves about %s reads at once.",
+			threadsWords(many), schema.FormatNanos(par.ns), schema.FormatNanos(par.one), trim(par.one/par.ns))
+	}
+	return s
+}
+
+// parallelReads is an O_DIRECT row's time per read at one goroutine and
+// at the most goroutines, in the same regime.
+type parallelReads struct{ one, ns float64 }
+
+// deviceParallelism compares the O_DIRECT rows of row's regime at 1 and
+// at the most goroutines: how many reads the device serves at once.
+func deviceParallelism(g *luceneGrid, row *schema.Row) (parallelReads, int, bool) {
+	c, _ := row.Case()
+	one := g.entries[luceneKey{c.Cache, 1}][oDirect.name]
+	many := g.threads[len(g.threads)-1]
+	e := g.entries[luceneKey{c.Cache, many}][oDirect.name]
+	if one == nil || e == nil || many == 1 {
+		return parallelReads{}, 0, false
+	}
+	return parallelReads{one: one.ns, ns: e.ns}, many, true
 }
 
 func hasMedian(r *schema.Row, u schema.Unit) bool {
@@ -599,7 +632,7 @@ func writePublished(p printer, grids []*luceneGrid) {
 // agree, which are reversed, which are level here.
 func agreementWords(g *luceneGrid, s publishedSet) string {
 	th, vs, missing := comparePublished(g, s)
-	head := fmt.Sprintf("Against their %s at %s, our %s:", s.platform, threadWords(s.threads), threadsWords(th))
+	head := fmt.Sprintf("Against %s at %s, our %s:", s.label(), threadWords(s.threads), threadsWords(th))
 	if len(vs) == 0 {
 		return fmt.Sprintf("%s no pair of their strategies has both rows here (missing: %s).", head, joinOr(missing, "none"))
 	}
@@ -698,7 +731,7 @@ func crossDeviceWords(grids []*luceneGrid, c schema.Cache) string {
 	if len(have) < 2 {
 		return ""
 	}
-	var lat, fastest []string
+	var lat, par, fastest []string
 	th := 0
 	for _, t := range have[0].threads {
 		if slices.Contains(have[1].threads, t) {
@@ -708,6 +741,9 @@ func crossDeviceWords(grids []*luceneGrid, c schema.Cache) string {
 	for _, g := range have {
 		if v, _, _, row := deviceLatency(g); row != nil {
 			lat = append(lat, fmt.Sprintf("%s %s", g.run.Device, schema.FormatNanos(v)))
+			if pr, _, ok := deviceParallelism(g, row); ok {
+				par = append(par, fmt.Sprintf("%s %s", g.run.Device, trim(pr.one/pr.ns)))
+			}
 		}
 		if es := g.ranked(luceneKey{c, th}); len(es) > 0 && th > 0 {
 			fastest = append(fastest, fmt.Sprintf("%s %s (%s ops/ms)", g.run.Device, es[0].strategy.name, threeDigits(luceneOpsPerMs(es[0].ns))))
@@ -716,6 +752,9 @@ func crossDeviceWords(grids []*luceneGrid, c schema.Cache) string {
 	s := fmt.Sprintf("**Between the devices, %s.**", c)
 	if len(lat) == 2 {
 		s += fmt.Sprintf(" Latency per read bypassing the cache: %s.", strings.Join(lat, ", "))
+	}
+	if len(par) == 2 {
+		s += fmt.Sprintf(" O_DIRECT reads served at once: %s.", strings.Join(par, ", "))
 	}
 	if len(fastest) == 2 {
 		s += fmt.Sprintf(" Fastest at %s: %s.", threadsWords(th), strings.Join(fastest, "; "))

@@ -79,6 +79,7 @@ func craftedLucene() []luceneSample {
 		{strategy: mmapRandom, cache: m2, threads: 16, us: around(80), p50us: 70, p99us: 300, devKiB: 16, resident: 0.48},
 		{strategy: mmapNormal, cache: m2, threads: 16, us: around(160), p50us: 150, p99us: 900, devKiB: 64, resident: 0.47},
 		{strategy: oDirect, cache: m2, threads: 1, us: around(210), p50us: 180, p99us: 400, devKiB: 16},
+		{strategy: oDirect, cache: m2, threads: 16, us: around(60), p50us: 700, p99us: 2000, devKiB: 16},
 	}
 }
 
@@ -130,6 +131,7 @@ func TestLuceneOrdering(t *testing.T) {
 		"no published figures found in a source we could cite",
 		"quoted from Lucene's authors, not measured here",
 		"mmap NORMAL 64KiB",
+		"With 16 goroutines its O_DIRECT reads take 60µs each in total throughput against 210µs with one: the device serves about 3.5 reads at once.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("section lacks %q:\n%s", want, out)
@@ -211,6 +213,9 @@ func TestLuceneBetweenDevices(t *testing.T) {
 		if zram[i].cache == schema.Pressure(2) {
 			zram[i].us = around(10)
 			zram[i].p50us = 8
+			if zram[i].strategy == oDirect && zram[i].threads == 16 {
+				zram[i].us = around(5)
+			}
 			if zram[i].strategy == preadPlain {
 				zram[i].us = around(5)
 			}
@@ -220,7 +225,7 @@ func TestLuceneBetweenDevices(t *testing.T) {
 	writeLucene(func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }, Input{Lucene: []LuceneRun{
 		luceneRun(t, "disk", "vda", craftedLucene()), luceneRun(t, "zram", "zram0", zram)}})
 	out := b.String()
-	want := "**Between the devices, mem:2.** Latency per read bypassing the cache: disk 180µs, zram 8µs. Fastest at 16 goroutines: disk mmap RANDOM + batched WILLNEED (3.12 ops/ms); zram pread (12.5 ops/ms)."
+	want := "**Between the devices, mem:2.** Latency per read bypassing the cache: disk 180µs, zram 8µs. O_DIRECT reads served at once: disk 3.5, zram 2. Fastest at 16 goroutines: disk mmap RANDOM + batched WILLNEED (3.12 ops/ms); zram pread (12.5 ops/ms)."
 	if !strings.Contains(out, want) {
 		t.Errorf("section lacks\n%s\nin\n%s", want, out)
 	}
