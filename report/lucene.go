@@ -170,6 +170,22 @@ var publishedFigures = []publishedFigure{
 	{schema.Pressure(1), unnamedPlatform, 16, mmapRandom, 3.4, srcPressure},
 }
 
+// publishedPressure is how far their pressure cases' files exceeded the
+// memory available for the page cache, as the author described them: the
+// memory-pressure case "32G file > ~29G available RAM (JVM takes 2G)"
+// (neoremind, 2026-06-29, on apache/lucene#16044); the three files of
+// 16, 32 and 64 GiB against "the ~30G available for page cache"
+// (neoremind's first results on the same issue) for the 64G case.
+var publishedPressure = []struct {
+	regime schema.Cache
+	words  string
+	ratio  float64 // file ÷ memory available
+	source string
+}{
+	{schema.Pressure(1), "a 32G file against about 29G of available memory", 32.0 / 29, "https://github.com/apache/lucene/issues/16044, 2026-06-29"},
+	{schema.Pressure(2), "a 64GiB file against about 30G available for the page cache", 64.0 / 30, "https://github.com/apache/lucene/issues/16044#issuecomment-4422435972"},
+}
+
 // publishedLatency is their devices' 4KiB random-read latency at queue
 // depth 1 by fio, as the PR's author measured it (neoremind's comment of
 // 2026-07-08 on https://github.com/apache/lucene/pull/16279).
@@ -420,27 +436,35 @@ func writeLuceneGrid(p printer, g *luceneGrid) {
 // regimeWords describes a regime of the grid as the map does, with what
 // the pressure rows measured resident.
 func (g *luceneGrid) regimeWords(c schema.Cache) string {
-	rs := newResults(g.run.Results)
-	w := machineOf(rs).words(c.String(), g.size)
-	if isPressure(c) {
-		var meds []float64
-		for k, es := range g.entries {
-			if k.cache != c {
-				continue
-			}
-			for _, e := range es {
-				// O_DIRECT reads bypass the page cache: what it leaves
-				// resident says nothing about the regime.
-				if v, ok := e.row.Median(schema.ResidentFrac); ok && e.strategy != oDirect {
-					meds = append(meds, v)
-				}
-			}
-		}
-		if len(meds) > 0 {
-			w += fmt.Sprintf("; median resident-frac %.2f (rows %.2f–%.2f, O_DIRECT's left out)", schema.Center(meds), slices.Min(meds), slices.Max(meds))
-		}
+	w := machineOf(newResults(g.run.Results)).words(c.String(), g.size)
+	if med, lo, hi, ok := g.resident(c); ok {
+		w += fmt.Sprintf("; median resident-frac %.2f (rows %.2f–%.2f, O_DIRECT's left out)", med, lo, hi)
 	}
 	return w
+}
+
+// resident is the median, least and most of the median resident-frac of
+// the pressure rows of state c. O_DIRECT reads bypass the page cache:
+// what its rows leave resident says nothing about the regime.
+func (g *luceneGrid) resident(c schema.Cache) (med, lo, hi float64, ok bool) {
+	if !isPressure(c) {
+		return 0, 0, 0, false
+	}
+	var meds []float64
+	for k, es := range g.entries {
+		if k.cache != c {
+			continue
+		}
+		for _, e := range es {
+			if v, ok := e.row.Median(schema.ResidentFrac); ok && e.strategy != oDirect {
+				meds = append(meds, v)
+			}
+		}
+	}
+	if len(meds) == 0 {
+		return 0, 0, 0, false
+	}
+	return schema.Center(meds), slices.Min(meds), slices.Max(meds), true
 }
 
 // luceneSentences say, per goroutine count, the order's head and what
@@ -689,6 +713,20 @@ func explainWords(g *luceneGrid, c schema.Cache) string {
 	if len(dev) > 0 {
 		ss = append(ss, fmt.Sprintf("Device bytes per %s read at %s here (dev-B/op; more than %s is read-around or read-ahead the strategy did not ask for): %s.",
 			schema.FormatBytes(luceneReadSize), threadsWords(th), schema.FormatBytes(luceneReadSize), strings.Join(dev, ", ")))
+	}
+	if med, _, _, ok := g.resident(c); ok {
+		w := fmt.Sprintf("The limit held a median %.0f%% of the file (resident-frac), so the file was %s× what stayed resident", 100*med, trim(1/med))
+		if pr := g.entries[luceneKey{c, th}][preadPlain.name]; pr != nil {
+			if v, ok := pr.row.Median(schema.DeviceBytes); ok {
+				w += fmt.Sprintf(", and pread at %s read %.0f%% of the bytes it returned from the device", threadsWords(th), 100*v/luceneReadSize)
+			}
+		}
+		for _, pp := range publishedPressure {
+			if pp.regime == c {
+				w += fmt.Sprintf("; their case was %s (quoted, %s): %s× what memory holds", pp.words, pp.source, trim(pp.ratio))
+			}
+		}
+		ss = append(ss, w+".")
 	}
 	return strings.Join(ss, " ")
 }
