@@ -234,8 +234,8 @@ func (s publishedSet) label() string {
 }
 
 // ordering is a set's strategies fastest first with their figures:
-// "mmap NORMAL 37 ≥ mmap RANDOM 37 > … > pread 22", ≥ where two are within
-// the tie.
+// "mmap NORMAL 37 ≈ mmap RANDOM 37 > … > pread 22", ≈ where two neighbours
+// are within the tie.
 func (s publishedSet) ordering() string {
 	var b strings.Builder
 	for i, f := range s.figures {
@@ -732,7 +732,8 @@ func explainWords(g *luceneGrid, c schema.Cache) string {
 }
 
 // deviceLatency is the grid's O_DIRECT time per read with one read in
-// flight (deviceLatencyWords' figure); false without an O_DIRECT row.
+// flight (deviceLatencyWords' figure), and the row it comes from; a nil
+// row without an O_DIRECT row.
 func deviceLatency(g *luceneGrid) (nanos float64, threads int, what string, row *schema.Row) {
 	var best *luceneEntry
 	for _, c := range g.caches {
