@@ -124,7 +124,11 @@ inv_clean_stale() {
 	command -v flock >/dev/null || return 0
 	local d fd
 	for d in "${TMPDIR:-/tmp}/$INV_PREFIX".*; do
-		[ -d "$d" ] || continue
+		# Another user's (mktemp makes them 0700) is not ours to judge, and
+		# opening it would only print an error.
+		if [ ! -d "$d" ] || [ ! -O "$d" ]; then
+			continue
+		fi
 		exec {fd}<"$d" || continue
 		if flock -n "$fd"; then
 			if inv_undo "$d" && rm -rf --one-file-system "$d"; then
