@@ -617,7 +617,11 @@ func comparePublished(g *luceneGrid, s publishedSet) (th int, vs []pairVerdict, 
 // quoted, and per regime and device how ours agrees, with the device
 // facts from our rows that bear on a difference.
 func writePublished(p printer, grids []*luceneGrid) {
-	p("### Lucene's published orderings beside ours\n\n")
+	if len(grids) > 0 {
+		p("### Lucene's published orderings beside ours\n\n")
+	} else {
+		p("### Lucene's published orderings (none of ours to set beside them)\n\n")
+	}
 	p("The figures below are **quoted from Lucene's authors, not measured here** (ops/ms, op = 16 random 16KiB reads, JMH; their platforms: 16 vCPUs, 32G RAM, files of 16G, 32G and 64G). ≈ joins figures within the %.0f%% tie.\n\n", 100*Tie)
 	t := (&Table{}).Left("regime", "their platform").Right("threads").Left("their ordering (ops/ms)", "source")
 	for _, reg := range luceneRegimes {

@@ -201,6 +201,11 @@ func TestLuceneMissingDeviceFile(t *testing.T) {
 		t.Errorf("a cross-device sentence with one device:\n%s", out)
 	}
 	b.Reset()
+	writeLucene(p, Input{Lucene: []LuceneRun{{Device: "disk", File: "d.txt"}, {Device: "zram", File: "z.txt"}}})
+	if out := b.String(); !strings.Contains(out, "**disk:** no d.txt") || !strings.Contains(out, "**zram:** no z.txt") || !strings.Contains(out, "none of ours to set beside them") {
+		t.Errorf("with neither file:\n%s", out)
+	}
+	b.Reset()
 	writeLucene(p, Input{})
 	if b.Len() != 0 {
 		t.Errorf("without in.Lucene: %q", b.String())
