@@ -40,9 +40,10 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+# The trap before the start is announced: a TERM right after it is caught.
+trap 'kill $! 2>/dev/null; echo TERM >"$FAKE_STOPPED"; exit 2' TERM
 if [ -n "${FAKE_STARTED:-}" ]; then echo "$dir" >"$FAKE_STARTED.new"; mv "$FAKE_STARTED.new" "$FAKE_STARTED"; fi
 if [ -n "${FAKE_SLEEP:-}" ]; then
-	trap 'kill $! 2>/dev/null; echo TERM >"$FAKE_STOPPED"; exit 2' TERM
 	sleep "$FAKE_SLEEP" &
 	wait
 fi
