@@ -188,8 +188,9 @@ for d in "${devices[@]}"; do
 		continue
 	fi
 	# A skipped row (mem:N without root or a memory controller) prints no
-	# result line, and go test prints its reason only with -v.
-	awk -v n="$COUNT" -v d="$d" '/^BenchmarkRead\// { c[$1]++ } END { r = 0; k = 0; for (x in c) { r++; if (c[x] < n) k++ }
+	# result line, or one of 0 iterations and NaN ns/op, and go test prints
+	# its reason only with -v: count the real samples.
+	awk -v n="$COUNT" -v d="$d" '/^BenchmarkRead\// && $3 != "NaN" { c[$1]++ } END { r = 0; k = 0; for (x in c) { r++; if (c[x] < n) k++ }
 		printf "bench-lucene: %s: %d rows, %d of them with fewer than %d samples (skipped in some invocations); rows skipped in all print nothing\n", d, r, k, n }' "$out" >&2
 	echo "bench-lucene: $d: time per op, one 16KiB read (Lucene's ops/ms = 1e6 / (16 × ns/op)), per strategy, the file warm and 1× and 2× the limit; all metrics are in $final:" >&2
 	# Keep name, iterations and ns/op: the columns every result line starts with.

@@ -60,10 +60,11 @@ inv_run "$OUT" "$COUNT" "" "${args[@]}" || status=$?
 elapsed=$(($(date +%s) - start))
 inv_settle "$final" "$OUT" "$status" "$elapsed" || exit
 
-ran=$(grep -c '^BenchmarkRead/' "$OUT" || true)
-# A skipped row prints no result line, and go test prints its reason only
-# with -v: count the rows with fewer samples than COUNT instead.
-short=$(awk -v n="$COUNT" '/^BenchmarkRead\// { c[$1]++ } END { k = 0; for (r in c) if (c[r] < n) k++; print k }' "$OUT")
+# A row skipped in an invocation prints no result line there, or one of 0
+# iterations and NaN ns/op, and go test prints its reason only with -v:
+# count the real samples, and the rows with fewer than COUNT of them.
+ran=$(awk '/^BenchmarkRead\// && $3 != "NaN"' "$OUT" | wc -l)
+short=$(awk -v n="$COUNT" '/^BenchmarkRead\// && $3 != "NaN" { c[$1]++ } END { k = 0; for (r in c) if (c[r] < n) k++; print k }' "$OUT")
 echo >&2
 echo "mmapbench: $ran result lines; $short rows with fewer than $COUNT samples (skipped in some invocations); rows skipped in all print nothing" >&2
 echo "mmapbench: mmap against pread per cell and advice, time per op (all metrics are in $final):" >&2
