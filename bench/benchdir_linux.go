@@ -44,7 +44,7 @@ func NoEviction(dir string) string {
 	if name == "" {
 		return ""
 	}
-	return fmt.Sprintf("cold cases need a filesystem whose pages can be evicted; %s is %s; set MMAPBENCH_DIR to a disk directory", dir, name)
+	return fmt.Sprintf("cold cases (and partial and memory-pressure ones) need a filesystem whose pages can be evicted; %s is %s; set MMAPBENCH_DIR to a disk directory", dir, name)
 }
 
 // diskTempDir is where the default directory moves when the system temp

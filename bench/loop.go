@@ -153,6 +153,9 @@ func (h *Harness) keepCache(tb TB, c schema.Case, s impl.Store) *cacheKeeper {
 	}
 	k := &cacheKeeper{h: h, s: s, c: c, st: newColdStretch(c)}
 	if c.Cache.IsPartial() {
+		if h.ColdSkip != "" {
+			tb.Skipf("cache=%v: %s", c.Cache, h.ColdSkip)
+		}
 		k.res = newResidency(tb, s, h.SharedFile(tb, c.Size), c.BS, residentSet(c))
 		k.res.establish(tb)
 		k.resident += k.res.verify(tb)
