@@ -65,6 +65,7 @@ type Harness struct {
 	// pressure is the memory-pressure case in progress (cache=mem:N):
 	// the process is inside its cgroup until ReleasePressure.
 	pressure *pressure
+	closed   bool // Close was called: no new memory cgroup is made
 }
 
 type memKey struct {

@@ -74,7 +74,7 @@ func runMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 	}
 	defer func() {
-		if err := harness.ReleasePressure(); err != nil {
+		if err := harness.Close(); err != nil {
 			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		}
 	}()
@@ -163,7 +163,7 @@ func removeOnSignal(pd *PrivateDir) {
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		s := <-sig
-		if err := harness.ReleasePressure(); err != nil {
+		if err := harness.Close(); err != nil {
 			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		}
 		pd.Remove()

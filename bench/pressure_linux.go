@@ -107,7 +107,16 @@ func (h *Harness) openPressure(tb TB, c schema.Case, o Op) (impl.Store, impl.Vie
 	if c.Advice != schema.AdviceNone && !c.Advice.OneShot() {
 		advise(tb, s, c.Advice)
 	}
+	// Under the lock that Close takes: a run stopped by a signal while a
+	// case is being set up leaves no cgroup made after Close released
+	// the last one.
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		tb.Skip("the run is ending")
+	}
 	p.cg, err = memcg.New(fmt.Sprintf("%s-%d-%d", PressurePrefix, os.Getpid(), pressureSeq.Add(1)), limit)
+	h.mu.Unlock()
 	if errors.Is(err, memcg.ErrNoLimit) {
 		tb.Skipf("cache=%v needs a memory cgroup limit: %v", c.Cache, err)
 	} else if err != nil {
@@ -229,6 +238,16 @@ func (h *Harness) ReleasePressure() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// Close ends the run's use of memory cgroups: the case in progress is
+// released (ReleasePressure) and no new one is made. A signal handler
+// calls it before the process exits.
+func (h *Harness) Close() error {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	return h.ReleasePressure()
 }
 
 // RemoveStalePressure removes the memory cgroups of runs killed with
