@@ -80,10 +80,11 @@ bench-full:
 	GO=$(GO) PROFILE=full COUNT=$${COUNT:-5} scripts/bench.sh
 
 # The decision map's grid (BenchmarkRead -profile map: warm, 90% and 50%
-# resident, cold; rand, zipf; prefetch none, batch16; 1 and 16 goroutines;
-# mmap view and pread, advice none and rand) into results/<date>-<host>-map.txt,
-# then mmap against pread per cell (benchstat); at most 15 minutes on 2 cores.
-# Knobs: COUNT=5 BENCHTIME=0.2s SIZES= MMAPBENCH_DIR= OUT=
+# resident, the file 2× and 8× a memory cgroup's limit (root), cold; rand,
+# zipf; prefetch none, batch16; 1 and 16 goroutines; mmap view and pread,
+# advice none and rand) into results/<date>-<host>-map.txt, then mmap
+# against pread per cell (benchstat); at most 15 minutes on 2 cores.
+# Knobs: COUNT=5 BENCHTIME=0.1s SIZES= MMAPBENCH_DIR= OUT=
 bench-map:
 	GO=$(GO) scripts/bench-map.sh
 
