@@ -352,3 +352,25 @@ func TestMapLeavesOutSkippedSamples(t *testing.T) {
 		t.Errorf("pread skipped in every invocation: %q, want no pread row", got)
 	}
 }
+
+// TestMapUnholdableCell: a parallel partial cell with batched prefetch
+// whose shortest stretch (every goroutine one batch) reads more than the
+// 2-point drift is explained, not only named missing; one within it is not.
+func TestMapUnholdableCell(t *testing.T) {
+	m := &decisionMap{size: 256 << 20}
+	batch := mapRow{pattern: schema.Rand, prefetch: schema.Batch(16)}
+	why := m.unholdable(mapPoint{bs: 64 << 10, threads: 16, cache: schema.Partial(50), row: batch})
+	if !strings.Contains(why, "8MiB") || !strings.Contains(why, "3.1%") {
+		t.Errorf("64KiB part:50 batch16 16 goroutines: %q, want 16×16×64KiB×50%% = 8MiB, 3.1%% of 256MiB", why)
+	}
+	for _, pt := range []mapPoint{
+		{bs: 64 << 10, threads: 16, cache: schema.Partial(90), row: batch}, // 1.6MiB
+		{bs: 4 << 10, threads: 16, cache: schema.Partial(50), row: batch},  // 512KiB
+		{bs: 64 << 10, threads: 1, cache: schema.Partial(50), row: batch},
+		{bs: 64 << 10, threads: 16, cache: schema.Cold, row: batch},
+	} {
+		if why := m.unholdable(pt); why != "" {
+			t.Errorf("%+v: %q, want holdable", pt, why)
+		}
+	}
+}
