@@ -187,7 +187,7 @@ func pWords(p float64) string {
 
 func (c mapCell) plotCell() plot.MapCell {
 	if c.mmap == nil && c.pread == nil {
-		return plot.MapCell{Ratio: math.NaN(), Missing: "not run"} // short enough for the cell
+		return plot.MapCell{Ratio: math.NaN(), Missing: "no row"} // short enough for the cell; the table says why
 	}
 	if m := c.missing(); m != "" {
 		return plot.MapCell{Ratio: math.NaN(), Missing: m}
