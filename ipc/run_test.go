@@ -146,16 +146,17 @@ func TestBatchMeasuresKnownDelay(t *testing.T) {
 					t.Fatalf("Run(%s) with a delay: %v", cfg.Name(), err)
 				}
 				rise := res.Batch.OneWay - base.Batch.OneWay
-				got = append(got, fmt.Sprintf("%.0f - %.0f = %.0f", res.Batch.OneWay, base.Batch.OneWay, rise))
-				if share := res.Batch.ClockShare(res.ClockNsec); !(share <= 0.01) {
-					t.Errorf("%s with a %v delay: the clock (%.1f ns) is %.2f%% of a batch of %d round trips; want under 1%%", cfg.Name(), delay, res.ClockNsec, 100*share, res.Batch.RoundTrips)
-				}
-				if math.Abs(rise-want) <= 0.1*want {
+				// The clock's share is retried with the rise: under -race a
+				// clock read measured 45.8ns once, 1.03% of a one-round-trip
+				// batch, where the same run's rise was within its 10%.
+				share := res.Batch.ClockShare(res.ClockNsec)
+				got = append(got, fmt.Sprintf("%.0f - %.0f = %.0f (clock %.1f ns, %.2f%% of a batch of %d)", res.Batch.OneWay, base.Batch.OneWay, rise, res.ClockNsec, 100*share, res.Batch.RoundTrips))
+				if math.Abs(rise-want) <= 0.1*want && share <= 0.01 {
 					t.Logf("%s with a %v delay: batch one-way %s ns (want %.0f ± 10%%), K %d", cfg.Name(), delay, got[len(got)-1], want, res.Batch.RoundTrips)
 					return
 				}
 			}
-			t.Errorf("%s with a %v delay: batch one-way with - without the delay: %v ns in 3 tries; want %.0f ± 10%%", cfg.Name(), delay, got, want)
+			t.Errorf("%s with a %v delay: batch one-way with - without the delay: %v ns in 3 tries; want %.0f ± 10%%, with the clock under 1%% of a batch", cfg.Name(), delay, got, want)
 		})
 	}
 }

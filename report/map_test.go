@@ -309,7 +309,7 @@ func TestHeatmapsGrid(t *testing.T) {
 		}
 		labels = append(labels, l)
 	}
-	want := "[[no mmap row ×0.50 not measured not measured level] [not run no pread row not measured not measured not run]]"
+	want := "[[no mmap row ×0.50 not measured not measured level] [no row no pread row not measured not measured no row]]"
 	if got := fmt.Sprint(labels); got != want {
 		t.Errorf("cells\n%s\nwant\n%s", got, want)
 	}
