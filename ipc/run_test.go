@@ -115,7 +115,8 @@ func TestValidate(t *testing.T) {
 // one-way figure must rise by half the delay. The test compares a run with
 // the delay against one without, in the same process and conditions (the
 // exchange itself is tens of nanoseconds, hundreds under -race), and holds
-// the rise to 10% of half the delay. 4µs makes batches of a few round trips
+// the rise to half the delay, 10% under to 25% over (a busy machine only
+// makes it longer). 4µs makes batches of a few round trips
 // (K > 1 with a clock read of 20 ns or more), 40µs batches of one. A busy
 // machine may preempt a side during a batch, which the median over batches
 // absorbs, and a pair of runs is retried before failing.
@@ -151,12 +152,18 @@ func TestBatchMeasuresKnownDelay(t *testing.T) {
 				// batch, where the same run's rise was within its 10%.
 				share := res.Batch.ClockShare(res.ClockNsec)
 				got = append(got, fmt.Sprintf("%.0f - %.0f = %.0f (clock %.1f ns, %.2f%% of a batch of %d)", res.Batch.OneWay, base.Batch.OneWay, rise, res.ClockNsec, 100*share, res.Batch.RoundTrips))
-				if math.Abs(rise-want) <= 0.1*want && share <= 0.01 {
-					t.Logf("%s with a %v delay: batch one-way %s ns (want %.0f ± 10%%), K %d", cfg.Name(), delay, got[len(got)-1], want, res.Batch.RoundTrips)
+				// The injected delay and the waiter can only run long on a
+				// busy machine, never short: a poll waiter woke late (a rise
+				// of 23049 and 24414 against 20000 in a -race make test with
+				// the other packages' tests beside it), and under -race the
+				// delay's own clock reads overshot a 4µs delay by 12–15%.
+				// So the rise may be 10% under and 25% over.
+				if rise >= 0.9*want && rise <= 1.25*want && share <= 0.01 {
+					t.Logf("%s with a %v delay: batch one-way %s ns (want %.0f − 10%% to + 25%%), K %d", cfg.Name(), delay, got[len(got)-1], want, res.Batch.RoundTrips)
 					return
 				}
 			}
-			t.Errorf("%s with a %v delay: batch one-way with - without the delay: %v ns in 3 tries; want %.0f ± 10%%, with the clock under 1%% of a batch", cfg.Name(), delay, got, want)
+			t.Errorf("%s with a %v delay: batch one-way with - without the delay: %v ns in 3 tries; want %.0f − 10%% to + 25%%, with the clock under 1%% of a batch", cfg.Name(), delay, got, want)
 		})
 	}
 }

@@ -82,8 +82,11 @@ func TestMeasureAppliesLimit(t *testing.T) {
 	if mmap := runs[0]; mmap.Peak < mmap.Limit/2 {
 		t.Errorf("mmap scan peaked at %d, under half the limit %d: did its page cache go elsewhere?", mmap.Peak, mmap.Limit)
 	}
-	if direct := runs[1]; direct.Peak > direct.Limit/2 {
-		t.Errorf("O_DIRECT scan peaked at %d: it should bypass the page cache", direct.Peak)
+	// The O_DIRECT child's charge is its own memory: about 18MiB of a
+	// -race child here (the race runtime's shadow memory), under 1MiB
+	// of page cache; a cached scan would fill the limit.
+	if direct := runs[1]; direct.Peak > direct.Limit*3/4 {
+		t.Errorf("O_DIRECT scan peaked at %d of the limit %d: it should bypass the page cache", direct.Peak, direct.Limit)
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Errorf("%s still holds %v", dir, left)
