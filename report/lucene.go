@@ -648,12 +648,40 @@ func writePublished(p printer, grids []*luceneGrid) {
 			for _, s := range sets {
 				ss = append(ss, agreementWords(g, s))
 			}
+			ss = append(ss, pressedInstead(g, reg.cache, sets)...)
 			p("**%s, %s.** %s %s\n\n", g.run.Device, reg.cache, strings.Join(ss, " "), explainWords(g, reg.cache))
 		}
 		if w := crossDeviceWords(grids, reg.cache); w != "" {
 			p("%s\n\n", w)
 		}
 	}
+}
+
+// unpressed is the share resident at or above which a pressure state did
+// not press: the limit held (almost) the whole file.
+const unpressed = 0.98
+
+// pressedInstead: their pressure case had a file 1.1× the memory left by
+// the JVM and the OS; our mem:1 puts the file at the limit with nothing
+// else using it, and when the limit held (almost) all of it the rows are
+// warm ones under another name. Then their pressure figures are also set
+// beside our next pressure state that evicts (mem:2), saying why.
+func pressedInstead(g *luceneGrid, c schema.Cache, sets []publishedSet) []string {
+	med, _, _, ok := g.resident(c)
+	if n, pressed := c.IsPressure(); !pressed || n != 1 || !ok || med < unpressed {
+		return nil
+	}
+	next := schema.Pressure(2)
+	if med2, _, _, ok := g.resident(next); !ok || med2 >= unpressed {
+		return nil
+	}
+	ss := []string{fmt.Sprintf("Our %v held %.0f%% of the file (the limit did not press: nothing else used the memory, where their JVM and system did), so their pressure figures are also set beside our %v, where it evicts:", c, 100*med, next)}
+	for _, s := range sets {
+		s.regime = next
+		w := agreementWords(g, s)
+		ss = append(ss, strings.ToLower(w[:1])+w[1:])
+	}
+	return ss
 }
 
 // agreementWords is one published set against our rows: how many pairs

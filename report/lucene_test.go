@@ -237,3 +237,35 @@ func TestLuceneBetweenDevices(t *testing.T) {
 		t.Errorf("section lacks\n%s\nin\n%s", want, out)
 	}
 }
+
+// TestLucenePressedInstead: when our mem:1 held (almost) the whole file,
+// their pressure figures are also set beside our mem:2, where the limit
+// evicts, with the reason; when mem:1 pressed, they are not.
+func TestLucenePressedInstead(t *testing.T) {
+	m1 := schema.Pressure(1)
+	rows := append(craftedLucene(),
+		luceneSample{strategy: mmapRandomBatch, cache: m1, threads: 16, us: around(80), devKiB: 0.1, resident: 1},
+		luceneSample{strategy: preadPlain, cache: m1, threads: 16, us: around(2), devKiB: 0.1, resident: 1},
+		luceneSample{strategy: mmapRandom, cache: m1, threads: 16, us: around(1), devKiB: 0.1, resident: 1},
+	)
+	g := luceneGridOf(luceneRun(t, "disk", "vda", rows))
+	sets := publishedSets(m1)
+	if len(sets) == 0 {
+		t.Fatal("no published pressure figures")
+	}
+	got := strings.Join(pressedInstead(g, m1, sets), " ")
+	// The crafted mem:2 rows order RANDOM + batch < pread < RANDOM, theirs.
+	for _, want := range []string{"Our mem:1 held 100% of the file", "beside our mem:2", "of 3 pairs, 3 in the same order"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("pressedInstead = %q, want %q in it", got, want)
+		}
+	}
+	for i := range rows {
+		if rows[i].cache == m1 {
+			rows[i].resident = 0.9
+		}
+	}
+	if got := pressedInstead(luceneGridOf(luceneRun(t, "disk", "vda", rows)), m1, sets); got != nil {
+		t.Errorf("mem:1 at 90%% resident pressed; pressedInstead = %q, want nothing", got)
+	}
+}
