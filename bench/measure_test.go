@@ -4,6 +4,7 @@ package bench
 
 import (
 	"flag"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -63,22 +64,47 @@ func mustBackend(t *testing.T, name string) impl.Backend {
 }
 
 // TestColdReadsFault: a cold mmap read has to wait for the disk at least
-// once (majflt > 0); the same read warm never does.
+// once (majflt > 0); the same read warm never does. Each is tried up to
+// three times and passes on the first try that shows it: process-wide
+// counters also count what else the process does (one fresh-clone make
+// test saw a cold pass with majflt/op 0 once). Under -race the detector's
+// shadow memory of each new mapping faults in the timed loop (minflt/op
+// 0.024, 49 faults in 2048 reads, in 3 of 20 -race runs, every try): the
+// warm bound is 0.05 there. A harness that did not evict (or did not
+// warm: a fault per page, minflt/op 1) fails all three.
 func TestColdReadsFault(t *testing.T) {
 	const size = 4 << 20
 	base := schema.Case{Backend: "mmap", Access: schema.View, Pattern: schema.Seq, BS: 4 << 10, Size: size, Threads: 1}
 	n := 2 * size / (4 << 10) // two passes, so the cold case evicts again in the loop
+	const tries = 3
 
 	cold := base
 	cold.Cache = schema.Cold
-	if r := benchOnce(t, cold, OpRead, n); r.Extra[UnitMajorFaults] <= 0 {
-		t.Errorf("cache=cold: %s = %v, want > 0", UnitMajorFaults, r.Extra[UnitMajorFaults])
+	var got []float64
+	for range tries {
+		r := benchOnce(t, cold, OpRead, n)
+		if got = append(got, r.Extra[UnitMajorFaults]); r.Extra[UnitMajorFaults] > 0 {
+			break
+		}
+	}
+	if got[len(got)-1] <= 0 {
+		t.Errorf("cache=cold: %s = %v in %d tries, want > 0", UnitMajorFaults, got, tries)
 	}
 	warm := base
 	warm.Cache = schema.Warm
-	if r := benchOnce(t, warm, OpRead, n); r.Extra[UnitMajorFaults] != 0 || r.Extra[UnitMinorFaults] > 0.01 {
-		t.Errorf("cache=warm: %s = %v and %s = %v, want 0 and about 0", UnitMajorFaults, r.Extra[UnitMajorFaults], UnitMinorFaults, r.Extra[UnitMinorFaults])
+	minorBound := 0.01
+	if raceEnabled {
+		minorBound = 0.05
 	}
+	var seen []string
+	for range tries {
+		r := benchOnce(t, warm, OpRead, n)
+		maj, minor := r.Extra[UnitMajorFaults], r.Extra[UnitMinorFaults]
+		if seen = append(seen, fmt.Sprintf("%v and %v", maj, minor)); maj == 0 && minor <= minorBound {
+			return
+		}
+	}
+	t.Errorf("cache=warm: %s and %s = %v in %d tries, want 0 and about 0", UnitMajorFaults, UnitMinorFaults, seen, tries)
 }
 
 // TestMakeCold: every backend with a page cache starts a cold case with
