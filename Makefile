@@ -94,7 +94,7 @@ bench-map:
 # 16 goroutines) on the disk and on a zram device (made and removed by the
 # script; root), into results/<date>-<host>-lucene-disk.txt and
 # -lucene-zram.txt; a device that cannot run is skipped with the reason.
-# About 7 minutes on 2 cores (406 s: disk 320 s, zram 86 s).
+# About 3 minutes on 2 cores (aa67318: disk 92 s, zram 66 s).
 # Knobs: COUNT=5 BENCHTIME=0.1s DEVICES=disk,zram MMAPBENCH_DIR= OUT=
 bench-lucene:
 	GO=$(GO) scripts/bench-lucene.sh

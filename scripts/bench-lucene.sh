@@ -18,11 +18,10 @@
 # <OUT>-lucene-<device>-failed.txt). stdout: a time-per-op table per device;
 # stderr: progress.
 #
-# Time: 406 s (under 7 minutes) for the whole make bench-lucene on the
-# development VM (2 vCPUs, virtio disk) at the defaults, at d36dd3b: the
-# build, the disk run 320 s (mostly the mem:N rows, which read at the
-# disk's speed: mmap with default advice waits ms per read there under
-# mem:2), the zram run 86 s. Each device's .meta has its elapsed time.
+# Time: about 160 s for the whole make bench-lucene on the development VM
+# (2 vCPUs, virtio disk) at the defaults, at aa67318 (disk 92 s, zram 66 s,
+# from the invocations' start to their results); 406 s at d36dd3b, before
+# a mapping's pressure fill stopped re-reading its range page by page.
 #
 # Knobs (environment; a bad value exits 2 before any work):
 #   COUNT=5          samples per row: one -test.count 1 invocation each, the i-th
