@@ -221,10 +221,7 @@ func (h *Harness) Open(tb TB, c schema.Case) (s impl.Store, view impl.Viewer) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { s.Close() })
-	view = viewOf(tb, c, s)
-	if c.Advice != schema.AdviceNone && !c.Advice.OneShot() {
-		advise(tb, s, c.Advice)
-	}
+	view = prepare(tb, c, s)
 	// O_DIRECT reads never fill the page cache, so a direct store cannot
 	// make its file warm: its reads go to the device whatever the cache
 	// holds, and its cache key is the state of the rows it is compared
@@ -233,6 +230,16 @@ func (h *Harness) Open(tb TB, c schema.Case) (s impl.Store, view impl.Viewer) {
 		makeWarm(tb, s)
 	}
 	return s, view
+}
+
+// prepare returns s's Viewer for access=view (viewOf) after giving s c's
+// lasting advice; one-shot advice is given by the timed loop.
+func prepare(tb TB, c schema.Case, s impl.Store) impl.Viewer {
+	view := viewOf(tb, c, s)
+	if c.Advice != schema.AdviceNone && !c.Advice.OneShot() {
+		advise(tb, s, c.Advice)
+	}
+	return view
 }
 
 // viewOf returns s's Viewer for access=view cases, nil for access=copy.

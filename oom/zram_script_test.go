@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mmapbench/mmapbench/internal/testproc"
 )
 
 // runZramScript runs scripts/oom-zram.sh (make oom-zram) with env added,
@@ -17,18 +19,7 @@ func runZramScript(t *testing.T, tmp string, env ...string) (int, string) {
 	t.Helper()
 	cmd := exec.Command("../scripts/oom-zram.sh")
 	cmd.Env = append(os.Environ(), append([]string{"TMPDIR=" + tmp, "OUT=" + filepath.Join(tmp, "run")}, env...)...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, stderr.String()
-	case errors.As(err, &exit):
-		return exit.ExitCode(), stderr.String()
-	}
-	t.Fatalf("running the script: %v", err)
-	return -1, ""
+	return testproc.RunStderr(t, cmd)
 }
 
 func zramDevices(t *testing.T) []string {

@@ -352,27 +352,24 @@ func (m *decisionMap) cell(pt mapPoint) mapCell {
 	return newMapCell(s["mmap"], s["pread"])
 }
 
-// partialDrift is the share of the file a partial state may move within
-// a measured stretch (bench's partialDrift): a row whose stretch reads
-// more is skipped.
-const partialDrift = 0.02
-
 // unholdable says why no row can hold a partial state at pt, "" when
 // one can: a parallel row's shortest stretch has every goroutine read
 // once, and with batched prefetch each of them first hints its whole
 // batch, so it brings in threads × batch × block × the share not
-// resident at least; more than the drift, and bench skips every setup.
+// resident at least; more than the state's intakeLimit, and bench skips
+// every setup.
 func (m *decisionMap) unholdable(pt mapPoint) string {
 	if !pt.cache.IsPartial() || pt.threads == 1 {
 		return ""
 	}
 	batch := max(1, pt.row.prefetch.BatchLen())
 	floor := float64(pt.threads*batch) * float64(pt.bs) * (1 - pt.cache.Resident())
-	if floor <= partialDrift*float64(m.size) {
+	drift := intakeLimit(pt.cache)
+	if floor <= drift*float64(m.size) {
 		return ""
 	}
 	return fmt.Sprintf("not measurable at this size: the shortest stretch, %d goroutines × %d blocks of %s × %.0f%% not resident, reads %s, %.1f%% of the file, more than the %.0f points a partial state may move",
-		pt.threads, batch, schema.FormatSize(pt.bs), 100*(1-pt.cache.Resident()), schema.FormatBytes(floor), 100*floor/float64(m.size), 100*partialDrift)
+		pt.threads, batch, schema.FormatSize(pt.bs), 100*(1-pt.cache.Resident()), schema.FormatBytes(floor), 100*floor/float64(m.size), 100*drift)
 }
 
 // regimeWords names a column: "part:90, 90% of the blocks of a 256MiB

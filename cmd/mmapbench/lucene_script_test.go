@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmapbench/mmapbench/internal/testproc"
 	"golang.org/x/sys/unix"
 )
 
@@ -103,19 +104,7 @@ func (s *luceneScript) cmd(env ...string) *exec.Cmd {
 // run runs the script to its end and returns its exit status and stderr.
 func (s *luceneScript) run(env ...string) (int, string) {
 	s.t.Helper()
-	cmd := s.cmd(env...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, stderr.String()
-	case errors.As(err, &ee):
-		return ee.ExitCode(), stderr.String()
-	}
-	s.t.Fatalf("running bench-lucene.sh: %v", err)
-	return -1, ""
+	return testproc.RunStderr(s.t, s.cmd(env...))
 }
 
 // invocations returns the fake binary's logged command lines.
@@ -322,7 +311,7 @@ func TestBenchLuceneScriptNotRoot(t *testing.T) {
 		cmd.Env = append(append([]string(nil), s.env...), env...)
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
-		return exitCode(t, cmd.Run()), stderr.String()
+		return testproc.ExitCode(t, cmd.Run()), stderr.String()
 	}
 	const why = "skipping the zram run: needs root: it makes a zram device and memory cgroups (uid is 65534)"
 	code, stderr := asNobody("DEVICES=zram")
@@ -423,22 +412,6 @@ func startZramRun(t *testing.T, s *luceneScript, started string) (*exec.Cmd, <-c
 	}
 }
 
-func exitCode(t *testing.T, err error) int {
-	t.Helper()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ee):
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return 128 + int(ws.Signal())
-		}
-		return ee.ExitCode()
-	}
-	t.Fatal(err)
-	return -1
-}
-
 // TestBenchLuceneScriptInterrupted: TERM or INT while the zram run's
 // benchmark runs stops it and leaves no mount, device, temp dir or result.
 func TestBenchLuceneScriptInterrupted(t *testing.T) {
@@ -452,7 +425,7 @@ func TestBenchLuceneScriptInterrupted(t *testing.T) {
 		if err := cmd.Process.Signal(tc.sig); err != nil {
 			t.Fatal(err)
 		}
-		if code := exitCode(t, <-done); code != tc.code {
+		if code := testproc.ExitCode(t, <-done); code != tc.code {
 			t.Errorf("%v: exit %d, want %d", tc.sig, code, tc.code)
 		}
 		if m := luceneMounts(t, s.tmp); len(m) > 0 {
